@@ -1,0 +1,195 @@
+"""The ``bulletin`` command: a thin layer over the library API.
+
+Every command raises :class:`~bulletin.errors.BulletinError` subclasses for bad input; ``main``
+prints them on one line and exits non-zero, never with a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .errors import BulletinError
+
+app = typer.Typer(
+    name="bulletin",
+    help=(
+        "Turn a French news article into a spoken news bulletin (MP3 with ID3 chapters and "
+        "transcript).\n\nStart with:  bulletin make ARTICLE.txt   — see 'bulletin make --help'."
+    ),
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+ArticleArg = Annotated[
+    Path, typer.Argument(help="The article: plain text (.txt), Markdown (.md) or HTML (.html).", show_default=False)
+]
+LocaleOpt = Annotated[
+    str, typer.Option("--locale", "-l", help="French of fr-FR, fr-BE, fr-CH or fr-CA: voices and numbers (septante…).")
+]
+EngineOpt = Annotated[str, typer.Option("--engine", "-e", help="Speech engine; 'bulletin voices' lists them.")]
+TitleOpt = Annotated[str | None, typer.Option("--title", help="Title to announce, instead of the article's own.")]
+LexiconOpt = Annotated[
+    Path | None, typer.Option("--lexicon", help="Extra pronunciation lexicon (TOML: [words] Name = \"spoken\").")
+]
+SpeakerVoiceOpt = Annotated[
+    list[str] | None,
+    typer.Option("--speaker-voice", help="Force a voice: \"Johan Peeters=espeak:fr+m3\" (repeatable)."),
+]
+AnnounceOpt = Annotated[
+    bool, typer.Option("--announce-quotes", help="Say \"citation\" … \"fin de citation\" around each quote.")
+]
+
+
+class ScriptFormat(str, Enum):
+    json = "json"
+    table = "table"
+
+
+def _options(engine: str, locale: str, title: str | None, lexicon: Path | None,
+             speaker_voice: list[str] | None, announce: bool, rate: float = 1.0, show: str = "Bulletin"):  # type: ignore[no-untyped-def]
+    from .casting import parse_speaker_voices
+    from .pipeline import Options
+
+    return Options(engine=engine, locale=locale, title=title, lexicon=lexicon,
+                   speaker_voices=parse_speaker_voices(speaker_voice or []),
+                   announce_quotes=announce, rate=rate, show=show)
+
+
+@app.command()
+def make(
+    article: ArticleArg,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Where to write the MP3 [default: audio_out/<date>-<slug>.mp3].")
+    ] = None,
+    engine: EngineOpt = "espeak",
+    locale: LocaleOpt = "fr-FR",
+    title: TitleOpt = None,
+    show: Annotated[str, typer.Option("--show", help="Show name, written as ID3 album and artist.")] = "Bulletin",
+    rate: Annotated[float, typer.Option("--rate", help="Speaking rate, 0.7 (slow) to 1.3 (fast).")] = 1.0,
+    lexicon: LexiconOpt = None,
+    speaker_voice: SpeakerVoiceOpt = None,
+    announce_quotes: AnnounceOpt = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Make a bulletin: read ARTICLE, cast voices, speak it, write a tagged MP3.
+
+    Example:  bulletin make article.txt --locale fr-BE -o journal.mp3
+    """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from .pipeline import make_bulletin
+
+    opts = _options(engine, locale, title, lexicon, speaker_voice, announce_quotes, rate, show)
+    if quiet or not sys.stderr.isatty() and os.environ.get("BULLETIN_PROGRESS") != "1":
+        result = make_bulletin(article, output, opts)
+    else:
+        with Progress(TextColumn("Synthèse"), BarColumn(), TextColumn("{task.completed}/{task.total} segments"),
+                      TimeRemainingColumn(), transient=True) as bar:
+            task = bar.add_task("synth", total=None)
+
+            def tick(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            result = make_bulletin(article, output, opts, progress=tick)
+    secs = result.duration_ms / 1000
+    typer.echo(f"{result.path}  ({int(secs // 60)} min {secs % 60:04.1f} s)")
+
+
+@app.command()
+def script(
+    article: ArticleArg,
+    format: Annotated[ScriptFormat, typer.Option("--format", "-f", help="json (for tools) or table (for people).")] = ScriptFormat.table,
+    engine: EngineOpt = "espeak",
+    locale: LocaleOpt = "fr-FR",
+    title: TitleOpt = None,
+    lexicon: LexiconOpt = None,
+    speaker_voice: SpeakerVoiceOpt = None,
+    announce_quotes: AnnounceOpt = False,
+) -> None:
+    """Show the script — segments, speakers, voices, spoken text — without synthesising.
+
+    Check the casting before making the bulletin; the JSON shape is stable for other tools.
+    """
+    from .article import read_article
+    from .pipeline import make_script
+
+    opts = _options(engine, locale, title, lexicon, speaker_voice, announce_quotes)
+    result = make_script(read_article(article), opts)
+    if format is ScriptFormat.json:
+        typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=result.title, show_lines=False)
+    for col in ("#", "kind", "speaker", "voice", "text"):
+        table.add_column(col, overflow="fold" if col == "text" else "ellipsis")
+    for i, s in enumerate(result.segments, 1):
+        text = s.text or s.spoken
+        table.add_row(str(i), s.kind, s.speaker or "", s.voice, text[:70] + ("…" if len(text) > 70 else ""))
+    Console(width=max(100, Console().width)).print(table)
+
+
+@app.command()
+def voices(locale: Annotated[str | None, typer.Option("--locale", "-l", help="Only this locale.")] = None) -> None:
+    """List engines and their voices (the first of each locale reads the news)."""
+    from .engines.base import available_engines, get_engine
+    from .normalize import LOCALES
+
+    for name in sorted(available_engines()):
+        try:
+            eng = get_engine(name)
+        except BulletinError as exc:
+            typer.echo(f"{name}: unavailable ({exc})")
+            continue
+        typer.echo(f"{name}:")
+        for loc in [locale] if locale else LOCALES:
+            for i, v in enumerate(eng.voices(loc)):
+                role = "anchor" if i == 0 else "quotes"
+                gender = {"f": "female", "m": "male"}.get(v.gender or "", "")
+                typer.echo(f"  {v.id:<22} {loc}  {role:<6} {gender:<6} {v.label}")
+
+
+@app.command()
+def say(
+    text: Annotated[str, typer.Argument(help="French text to normalise.", show_default=False)],
+    locale: LocaleOpt = "fr-FR",
+    lexicon: LexiconOpt = None,
+) -> None:
+    """Print how TEXT will be spoken (numbers, dates, abbreviations, lexicon) — nothing is synthesised."""
+    from .normalize import LOCALES, load_lexicon, normalize
+
+    if locale not in LOCALES:
+        from .errors import ConfigError
+
+        raise ConfigError(f"unknown locale {locale!r}; choose one of {', '.join(LOCALES)}")
+    typer.echo(normalize(text, locale, load_lexicon(lexicon)))
+
+
+def main() -> None:
+    """Console entry point: one line per error, non-zero exit, no traceback."""
+    try:
+        app()
+    except BulletinError as exc:
+        typer.echo(f"bulletin: error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        typer.echo("bulletin: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug, not bad input: still one line, with how to see more
+        if os.environ.get("BULLETIN_DEBUG"):
+            raise
+        typer.echo(f"bulletin: internal error: {type(exc).__name__}: {exc} (set BULLETIN_DEBUG=1 for details)", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

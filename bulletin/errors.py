@@ -1,0 +1,48 @@
+"""The one exception hierarchy of bulletin.
+
+Every failure a user can cause or meet is one of these; the CLI prints ``str(error)`` on one
+line and exits non-zero, so messages are written for people, in plain words::
+
+    BulletinError
+    ├── ArticleError        the article cannot be read (missing, a folder, empty, binary, …)
+    ├── OutputError         the output cannot be written (folder missing, not writable, …)
+    ├── EngineError         a speech engine failed
+    │   ├── EngineUnavailable   the engine cannot run here (no network, library missing)
+    │   └── UnknownVoiceError   a voice or engine name that does not exist
+    ├── AudioError          decoding, mixing or encoding failed (ffmpeg)
+    └── ConfigError         an option or setting is out of range or malformed
+"""
+
+from __future__ import annotations
+
+
+class BulletinError(Exception):
+    """Base of every error bulletin raises on purpose."""
+
+
+class ArticleError(BulletinError):
+    """The article cannot be read or holds nothing to say."""
+
+
+class OutputError(BulletinError):
+    """The bulletin or one of its sidecars cannot be written."""
+
+
+class EngineError(BulletinError):
+    """A speech engine failed to synthesise."""
+
+
+class EngineUnavailable(EngineError):
+    """The engine cannot run on this machine right now."""
+
+
+class UnknownVoiceError(EngineError):
+    """A voice or engine name that is not known."""
+
+
+class AudioError(BulletinError):
+    """Audio could not be decoded, mixed or encoded."""
+
+
+class ConfigError(BulletinError):
+    """An option or setting is out of range or malformed."""
