@@ -291,6 +291,24 @@ def _leading_np(clause: str) -> str:
     return " ".join(out).rstrip(".")
 
 
+_SENT_BREAK = re.compile(r"[.!?…]+[»”\"]?(?=\s+[«“\"]?[A-ZÀ-Þ0-9])")
+_NO_BREAK_BEFORE = re.compile(rf"(?:\b{_TITLES}|\b[A-Z]|\bSt|\bav|\betc|\bcf|\bJ\.-C)$")
+
+
+def split_sentences(text: str) -> list[tuple[int, str]]:
+    """Sentences with their offsets; no break after titles (M., Mme) or initials (J.)."""
+    out: list[tuple[int, str]] = []
+    start = 0
+    for m in _SENT_BREAK.finditer(text):
+        if _NO_BREAK_BEFORE.search(text[: m.start() + 1].rstrip(".")) and text[m.start()] == ".":
+            if re.search(rf"(?:{_TITLES}|\b[A-Z])$", text[: m.start()]):
+                continue
+        out.append((start, text[start : m.end()]))
+        start = m.end()
+    out.append((start, text[start:]))
+    return [(s + len(t) - len(t.lstrip()), t.strip()) for s, t in out if t.strip()]
+
+
 # --- the detector --------------------------------------------------------------------------
 
 
@@ -424,13 +442,11 @@ class QuoteDetector:
                 self.mentions.append(_Mention(pos, self.canonical(name), _gender_of(subj), True, 0))
             else:
                 desc = subj[0].lower() + subj[1:]
-                self.mentions.append(_Mention(pos, desc, _gender_of(subj), not self._has_of_name(subj) or True, 0))
+                self.mentions.append(_Mention(pos, desc, _gender_of(subj), False, 0))
 
     def _record_text(self, text: str, block: int, offset: int = 0) -> None:
-        for m in re.finditer(r"[^.!?…]+[.!?…]*", text):
-            s = m.group(0)
-            if s.strip():
-                self._record_sentence(s.strip(), block * 10**7 + offset + m.start() + (len(s) - len(s.lstrip())))
+        for start, sentence in split_sentences(text):
+            self._record_sentence(sentence, block * 10**7 + offset + start)
 
     # classification ------------------------------------------------------------------------
 
@@ -451,7 +467,12 @@ class QuoteDetector:
                 if pm:
                     return tok, pm.group(1)
                 start = rest.find(tok) + len(tok)
-                return tok, _np_after_verb(rest[start:])
+                tail = rest[start:].lstrip()
+                np = _np_after_verb(tail)
+                first_word = np.split(" ", 1)[0].lower() if np else ""
+                if not np or first_word in ("que", "qu'", "qu’", "de", "d'", "à") or first_word.startswith(("qu'", "qu’")):
+                    return None  # « Quotidien » a affirmé que… : the quote is the subject
+                return tok, np
             if low not in _AUX and not _ADVERBIAL.match(low):
                 return None
         return None
@@ -646,7 +667,6 @@ class QuoteDetector:
                     if names:
                         return self.canonical(names[-1]), None
                 elif subj:
-                    self._record_text(before[: -len(clause) - 1] if len(before) > len(clause) + 1 else "", bi)
                     return self._resolve_np(subj, base + first.start)
         # 3. a block quote followed by a "— Name, title" line
         if bi + 1 < len(self.paragraphs) and not text[last.end :].strip(" .") and not text[: first.start].strip():
