@@ -144,7 +144,7 @@ _SPEECH = re.compile(
     r"^(?:" + "|".join(sorted({re.escape(s) for s in _SPEECH_STEMS}, key=len, reverse=True)) + r")\w*$",
     re.I,
 )
-_AUX = {"a", "avait", "aurait", "ont", "avaient", "est", "était", "sont", "s'est", "s’est", "se", "s'", "s’", "nous", "lui", "leur", "m'a", "m’a", "nous", "l'a", "l’a", "me", "en", "y", "va", "vient", "de", "d'"}
+_AUX = {"a", "avait", "aurait", "ont", "avaient", "est", "était", "sont", "s'est", "s’est", "se", "s'", "s’", "nous", "lui", "leur", "m'a", "m’a", "l'a", "l’a", "me", "en", "y", "va", "vient"}
 _ADVERBIAL = re.compile(
     r"^(?:pour sa part|pour leur part|pour lui|pour elle|de son côté|de son coté|quant à lui|quant à elle|"
     r"d['’]ailleurs|un jour|alors|aussi|également|encore|ensuite|enfin|lui aussi|elle aussi|"
@@ -159,6 +159,12 @@ _NP_STOP = set(
     aujourd'hui aujourd’hui mais et car lorsque quand puisque parce avant-hier ce cette ces dont
     où par face interrogé interrogée interrogés joint jointe cité citée via sans sous vers ainsi""".split()
 )
+
+
+def _starts_with_det(np: str) -> bool:
+    """``le ministre``, ``l'avocate de X``, ``un officier``: a description, not a name."""
+    first = np.split(" ", 1)[0].lower() if np else ""
+    return first in _DETERMINERS or first.startswith(("l'", "l’"))
 
 
 def _first_letter(s: str) -> str:
@@ -187,14 +193,15 @@ def _gender_of(np: str) -> Gender | None:
         return "m"
     if first in ("l'", "l’") or first.startswith(("l'", "l’")):
         noun = first[2:] if len(first) > 2 else (w[1].lower() if len(w) > 1 else "")
-        if noun.endswith(("trice", "euse", "ière", "ienne", "ante", "ate", "ée", "esse")):
+        if noun.endswith(("trice", "euse", "ière", "ienne", "ante", "ate", "ée", "esse", "ine", "ève", "elle")):
             return "f"
     return None
 
 
 # --- names ---------------------------------------------------------------------------------
 
-_NAME_TOKEN = r"(?:[A-ZÀ-ÖØ-Þ][\w’'\-]*\.?|[A-ZÀ-ÖØ-Þ]\.)"
+# A capitalised word; an apostrophe only inside a name (O'Brien, N'Diaye), never "L'avocate".
+_NAME_TOKEN = r"(?:[A-ZÀ-ÖØ-Þ][\w\-]*(?:['’][A-ZÀ-ÖØ-Þ][\w\-]*)?\.?|[A-ZÀ-ÖØ-Þ]\.)"
 _NAME = re.compile(
     rf"(?:{_TITLES}\s+)?{_NAME_TOKEN}(?:\s+(?:(?:de|d'|d’|du|des|van|von|der|den|da|di|del|dos|ben|ibn|bin|al|el|le|la)\s*)?{_NAME_TOKEN})*"
 )
@@ -244,7 +251,7 @@ def _np_after_verb(text: str) -> str:
                 nm = _NAME.match(rest)
                 if nm and not out[0][0].isupper() and rest[: nm.end()].strip():
                     name = _names_in(rest[: nm.end()])
-                    if name and (rest[nm.end() :].strip()[:1] in ("", ".", ",", ";", "!", "?")):
+                    if name and (nm.group(0).endswith(".") or rest[nm.end() :].strip()[:1] in ("", ".", ",", ";", "!", "?")):
                         return name[0][1]
             if tok == "." and out and re.fullmatch(r"(M|MM|Dr|Pr|St|Me)", out[-1]):
                 out[-1] += "."
@@ -258,6 +265,18 @@ def _np_after_verb(text: str) -> str:
         if len(out) >= 12:
             break
     return " ".join(out)
+
+
+def _apposed_name(clause: str, np: str) -> str | None:
+    """``La ministre, Claire Dupont, a dit`` → ``Claire Dupont`` (the name set beside an NP)."""
+    i = clause.find(np)
+    if i < 0 or not np or not _starts_with_det(np):
+        return None
+    m = re.match(r"\s*,\s*(" + _NAME.pattern + r")\s*(?:,|$)", clause[i + len(np) :])
+    if not m:
+        return None
+    names = _names_in(m.group(1))
+    return names[0][1] if names else None
 
 
 def _leading_np(clause: str) -> str:
@@ -373,7 +392,7 @@ class QuoteDetector:
         if low in _PRONOUNS:
             return self._resolve_pronoun(low, pos)
         gender = _gender_of(np)
-        if np[0].isupper() and low.split()[0] not in _DETERMINERS:
+        if np[0].isupper() and not _starts_with_det(np):
             name, tgender = _strip_title(np)
             person = self._person_in(np) or np
             canon = self.canonical(person)
@@ -387,9 +406,9 @@ class QuoteDetector:
         # A definite description right after a person was named refers to that person.
         if low.startswith(("le ", "la ", "l'", "l’")) and not self._has_of_name(np):
             for m in reversed(self.mentions):
-                if pos - m.pos > 10**7:  # only within the same paragraph
-                    break
-                if m.is_person and m.priority >= 0:
+                if m.pos // 10**7 != pos // 10**7 or m.pos > pos:  # only earlier in the same paragraph
+                    continue
+                if m.is_person:
                     return m.name, m.gender or gender
         return np[0].lower() + np[1:] if np[:2] in ("Le", "La", "Un", "Un", "L'", "L’") else np, gender
 
@@ -429,14 +448,22 @@ class QuoteDetector:
         subj = _leading_np(sentence)
         if not subj or subj.lower() in _PRONOUNS:
             return
-        person = self._person_in(subj) if subj[0].isupper() and subj.split()[0].lower() not in _DETERMINERS else None
+        apposed = _apposed_name(sentence, subj)
+        if apposed:
+            canon = self.canonical(apposed)
+            g = _gender_of(subj)
+            if g:
+                self.genders.setdefault(canon, g)
+            self.mentions.append(_Mention(pos, canon, g or self.genders.get(canon), True, 0))
+            return
+        person = self._person_in(subj) if subj[0].isupper() and not _starts_with_det(subj) else None
         if person:
             bare, g = _strip_title(person)
             canon = self.canonical(bare)
             if g:
                 self.genders.setdefault(canon, g)
             self.mentions.append(_Mention(pos, canon, g or self.genders.get(canon), True, 0))
-        elif subj.split()[0].lower() in _DETERMINERS and len(subj.split()) >= 2:
+        elif _starts_with_det(subj) and (len(subj.split()) >= 2 or subj.lower()[:2] in ("l'", "l’")):
             name = self._person_in(subj)
             if name and len(name.split()) >= 2 and subj.endswith(name):
                 self.mentions.append(_Mention(pos, self.canonical(name), _gender_of(subj), True, 0))
@@ -578,7 +605,7 @@ class QuoteDetector:
                     s.standalone = False
                 prev = s
 
-    def _attribute(self, spans_per: list[list[_Span]]) -> None:
+    def _attribute(self, spans_per: list[list[_Span]]) -> None:  # noqa: C901
         pending: list[_Span] = []  # standalone spans waiting for their speaker (multi-paragraph)
         last_speaker: tuple[str | None, Gender | None] = (None, None)
         for bi, spans in enumerate(spans_per):
@@ -623,6 +650,9 @@ class QuoteDetector:
                     q.speaker, q.gender = speaker, gender
                 if speaker and gender:
                     self.genders.setdefault(speaker, gender)
+                if speaker and speaker != "une voix":
+                    self.mentions.append(_Mention(base + last.end, speaker, gender or self.genders.get(speaker),
+                                                  not _starts_with_det(speaker), 0))
                 last_speaker = (speaker, gender)
                 cursor = last.end
                 run = []
@@ -667,6 +697,9 @@ class QuoteDetector:
                     if names:
                         return self.canonical(names[-1]), None
                 elif subj:
+                    apposed = _apposed_name(clause, subj)
+                    if apposed:
+                        return self.canonical(apposed), _gender_of(subj)
                     return self._resolve_np(subj, base + first.start)
         # 3. a block quote followed by a "— Name, title" line
         if bi + 1 < len(self.paragraphs) and not text[last.end :].strip(" .") and not text[: first.start].strip():
