@@ -173,7 +173,9 @@ def _blocks_from_lines(chunks: list[list[str]]) -> list[Block]:
     blocks: list[Block] = []
     for lines in chunks:
         # A heading typed directly above its paragraph, without a blank line between them.
-        if len(lines) > 1 and is_heading_line(lines[0]) and not is_heading_line(lines[1]):
+        # (a hard-wrapped paragraph goes on in lower case; a new paragraph starts a sentence)
+        if (len(lines) > 1 and is_heading_line(lines[0]) and not is_heading_line(lines[1])
+                and not lines[1][:1].islower()):
             blocks.append(Block("heading", lines[0]))
             lines = lines[1:]
         joined = " ".join(lines)

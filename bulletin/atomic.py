@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,13 +34,22 @@ def atomic_path(target: Path) -> Iterator[Path]:
     A ``kill -9`` can leave a hidden ``.name.*.part`` file, never a partial ``target``.
     """
     folder = target.parent
+    # Ctrl-C between creating the temporary file and remembering its name would orphan it:
+    # hold SIGINT back for those few instructions.
+    blockable = hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
+    if blockable:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
+        os.close(fd)
     except OSError as exc:
+        if blockable:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
         raise OutputError(f"cannot write in {folder}: {exc.strerror or exc}") from exc
-    os.close(fd)
     tmp = Path(tmp_name)
     try:
+        if blockable:  # a signal held back fires here, inside the try, so cleanup runs
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
         yield tmp
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())

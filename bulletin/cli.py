@@ -176,6 +176,12 @@ def say(
 
 def main() -> None:
     """Console entry point: one line per error, non-zero exit, no traceback."""
+    import signal
+
+    def on_term(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt  # cron and timeouts send SIGTERM: clean up as for Ctrl-C
+
+    signal.signal(signal.SIGTERM, on_term)
     try:
         app()
     except BulletinError as exc:

@@ -58,6 +58,7 @@ class _Span:
     standalone: bool = False
     speaker: str | None = None
     gender: Gender | None = None
+    block: int = 0
 
 
 # --- 1. finding spans ----------------------------------------------------------------------
@@ -510,63 +511,62 @@ class QuoteDetector:
         spans_per: list[list[_Span]] = []
         carry = False
         for bi, text in enumerate(paras):
-            spans, unclosed = scan_spans(text)
-            if carry:
-                # A quote continued from the previous paragraph: reopened with « or » (or not).
-                stripped = text.lstrip()
-                lead = len(text) - len(stripped)
-                if stripped[:1] in ("«", "»", "“"):
-                    spans, unclosed = scan_spans(text[lead + 1 :])
-                    shift = lead + 1
-                    for s in spans:
-                        s.start += shift
-                        s.end += shift
-                        s.inner_start += shift
-                        s.inner_end += shift
-                    if unclosed is not None:
-                        unclosed += shift
-                    # the first closer closes the carried quote
-                    if spans and spans[0].start == shift - 1 + 0:
-                        pass
-                    spans, unclosed = self._continue(text, lead, spans, unclosed)
-                else:
+            stripped = text.lstrip()
+            if carry and stripped[:1] in ("«", "»", "“"):
+                # French convention: each continued paragraph reopens with « (or »).
+                spans, unclosed = self._continue(text, len(text) - len(stripped))
+            else:
+                if carry:  # the quote did not go on after all: it was never closed
                     spans_per[-1][-1].continues_after = False
-            carry = False
-            if unclosed is not None and bi + 1 < len(paras) and paras[bi + 1].lstrip()[:1] in ("«", "»", "“"):
+                spans, unclosed = scan_spans(text)
+            nxt = paras[bi + 1].lstrip()[:1] if bi + 1 < len(paras) else ""
+            if unclosed is not None and nxt in ("«", "»", "“"):
                 spans.append(_Span(unclosed, len(text), unclosed + 1, len(text), continues_after=True))
-                carry = True
+            for sp in spans:
+                sp.block = bi
+            carry = bool(spans) and spans[-1].continues_after
             spans_per.append(spans)
+        # A quote left hanging at the end of the article was never closed: plain narration.
+        if spans_per and spans_per[-1] and spans_per[-1][-1].continues_after:
+            self._drop_unclosed(spans_per)
         self._classify(spans_per)
         self._attribute(spans_per)
         return [self._pieces(paras[i], spans_per[i]) for i in range(len(paras))]
 
-    def _continue(
-        self, text: str, lead: int, spans: list[_Span], unclosed: int | None
-    ) -> tuple[list[_Span], int | None]:
+    def _continue(self, text: str, lead: int) -> tuple[list[_Span], int | None]:
         """Rescan a continued paragraph: everything up to the first top-level » closes the quote."""
         depth = 0
-        i = lead + 1
         end = None
-        while i < len(text):
+        for i in range(lead + 1, len(text)):
             ch = text[i]
-            if ch in "«“„":
+            if ch in "«„":
                 depth += 1
             elif ch in "»”":
                 if depth == 0:
                     end = i
                     break
                 depth -= 1
-            i += 1
         if end is None:
-            return [_Span(lead, len(text), lead + 1, len(text), continues_before=True, continues_after=True)], lead
+            return [_Span(lead, len(text), lead + 1, len(text), continues_before=True, continues_after=True)], None
         first = _Span(lead, end + 1, lead + 1, end, continues_before=True)
-        rest, unclosed2 = scan_spans(text[end + 1 :])
+        rest, unclosed = scan_spans(text[end + 1 :])
         for s in rest:
             s.start += end + 1
             s.end += end + 1
             s.inner_start += end + 1
             s.inner_end += end + 1
-        return [first, *rest], (unclosed2 + end + 1 if unclosed2 is not None else None)
+        return [first, *rest], (unclosed + end + 1 if unclosed is not None else None)
+
+    @staticmethod
+    def _drop_unclosed(spans_per: list[list[_Span]]) -> None:
+        """Walk back over a chain of continued spans that never closed and drop it."""
+        for spans in reversed(spans_per):
+            if spans and spans[-1].continues_after:
+                last = spans.pop()
+                if not last.continues_before:
+                    break
+            else:
+                break
 
     def _classify(self, spans_per: list[list[_Span]]) -> None:
         for bi, spans in enumerate(spans_per):
@@ -667,6 +667,7 @@ class QuoteDetector:
     ) -> tuple[str | None, Gender | None]:
         base = bi * 10**7
         first, last = run[0], run[-1]
+        first_text = self.paragraphs[first.block]
         # 1. inverted attribution after the run, or inside it (« A », ajoute-t-il, « B »)
         cands = [text[last.end :]]
         for a, b in zip(run, run[1:], strict=False):
@@ -680,7 +681,7 @@ class QuoteDetector:
         if first.continues_before:
             pass
         else:
-            before = text[: first.start].rstrip()
+            before = first_text[: first.start].rstrip()
             if before.endswith(":"):
                 clause = re.split(r"(?<=[.!?…])\s+", before[:-1].strip())[-1]
                 src = re.search(r"\b(?:[Ss]elon|[Pp]our|[Dd]['’]après)\s+([^,:;]+)", clause)
@@ -700,7 +701,7 @@ class QuoteDetector:
                     apposed = _apposed_name(clause, subj)
                     if apposed:
                         return self.canonical(apposed), _gender_of(subj)
-                    return self._resolve_np(subj, base + first.start)
+                    return self._resolve_np(subj, first.block * 10**7 + first.start)
         # 3. a block quote followed by a "— Name, title" line
         if bi + 1 < len(self.paragraphs) and not text[last.end :].strip(" .") and not text[: first.start].strip():
             nxt = self.paragraphs[bi + 1].strip()
