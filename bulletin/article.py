@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from .errors import ArticleError
 
@@ -32,12 +32,25 @@ MAX_ARTICLE_BYTES = 50 * 1024 * 1024
 _HEADER = re.compile(r"^\s*(title|titre|date|source|author|auteur)\s*:\s*(.*?)\s*$", re.I)
 _SEED_DATE = re.compile(r"^\s*date\s+(\d{4}(?:-\d{2}){0,2})\b\s*(.*)$", re.I | re.S)
 _ISO_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
-_FINAL_PUNCT = tuple(".!?…:;,»\"”)]")
-_OPENERS = tuple("«“„\"—–-•*")
+_FINAL_PUNCT = tuple('.!?…:;,»"”)]')
+_OPENERS = tuple('«“„"—–-•*')
 _MONTHS = {
     m: i
     for i, m in enumerate(
-        "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split(),
+        [
+            "janvier",
+            "février",
+            "mars",
+            "avril",
+            "mai",
+            "juin",
+            "juillet",
+            "août",
+            "septembre",
+            "octobre",
+            "novembre",
+            "décembre",
+        ],
         start=1,
     )
 }
@@ -174,8 +187,12 @@ def _blocks_from_lines(chunks: list[list[str]]) -> list[Block]:
     for lines in chunks:
         # A heading typed directly above its paragraph, without a blank line between them.
         # (a hard-wrapped paragraph goes on in lower case; a new paragraph starts a sentence)
-        if (len(lines) > 1 and is_heading_line(lines[0]) and not is_heading_line(lines[1])
-                and not lines[1][:1].islower()):
+        if (
+            len(lines) > 1
+            and is_heading_line(lines[0])
+            and not is_heading_line(lines[1])
+            and not lines[1][:1].islower()
+        ):
             blocks.append(Block("heading", lines[0]))
             lines = lines[1:]
         joined = " ".join(lines)
@@ -267,8 +284,12 @@ def parse_markdown(text: str) -> Article:
 
 
 class _HTMLText(HTMLParser):
-    _SKIP = {"script", "style", "nav", "footer", "aside", "form", "noscript", "template", "svg"}
-    _BLOCK = {"p", "li", "blockquote", "div", "section", "article", "td", "dd", "dt", "pre", "br"}
+    _SKIP: ClassVar[frozenset[str]] = frozenset(
+        {"script", "style", "nav", "footer", "aside", "form", "noscript", "template", "svg"}
+    )
+    _BLOCK: ClassVar[frozenset[str]] = frozenset(
+        {"p", "li", "blockquote", "div", "section", "article", "td", "dd", "dt", "pre", "br"}
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

@@ -11,11 +11,14 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .errors import BulletinError
+
+if TYPE_CHECKING:
+    from .pipeline import Options
 
 app = typer.Typer(
     name="bulletin",
@@ -37,14 +40,14 @@ LocaleOpt = Annotated[
 EngineOpt = Annotated[str, typer.Option("--engine", "-e", help="Speech engine; 'bulletin voices' lists them.")]
 TitleOpt = Annotated[str | None, typer.Option("--title", help="Title to announce, instead of the article's own.")]
 LexiconOpt = Annotated[
-    Path | None, typer.Option("--lexicon", help="Extra pronunciation lexicon (TOML: [words] Name = \"spoken\").")
+    Path | None, typer.Option("--lexicon", help='Extra pronunciation lexicon (TOML: [words] Name = "spoken").')
 ]
 SpeakerVoiceOpt = Annotated[
     list[str] | None,
-    typer.Option("--speaker-voice", help="Force a voice: \"Johan Peeters=espeak:fr+m3\" (repeatable)."),
+    typer.Option("--speaker-voice", help='Force a voice: "Johan Peeters=espeak:fr+m3" (repeatable).'),
 ]
 AnnounceOpt = Annotated[
-    bool, typer.Option("--announce-quotes", help="Say \"citation\" … \"fin de citation\" around each quote.")
+    bool, typer.Option("--announce-quotes", help='Say "citation" … "fin de citation" around each quote.')
 ]
 
 
@@ -53,21 +56,37 @@ class ScriptFormat(str, Enum):
     table = "table"
 
 
-def _options(engine: str, locale: str, title: str | None, lexicon: Path | None,
-             speaker_voice: list[str] | None, announce: bool, rate: float = 1.0, show: str = "Bulletin"):  # type: ignore[no-untyped-def]
+def _options(
+    engine: str,
+    locale: str,
+    title: str | None,
+    lexicon: Path | None,
+    speaker_voice: list[str] | None,
+    announce: bool,
+    rate: float = 1.0,
+    show: str = "Bulletin",
+) -> Options:
     from .casting import parse_speaker_voices
     from .pipeline import Options
 
-    return Options(engine=engine, locale=locale, title=title, lexicon=lexicon,
-                   speaker_voices=parse_speaker_voices(speaker_voice or []),
-                   announce_quotes=announce, rate=rate, show=show)
+    return Options(
+        engine=engine,
+        locale=locale,
+        title=title,
+        lexicon=lexicon,
+        speaker_voices=parse_speaker_voices(speaker_voice or []),
+        announce_quotes=announce,
+        rate=rate,
+        show=show,
+    )
 
 
 @app.command()
 def make(
     article: ArticleArg,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Where to write the MP3 [default: audio_out/<date>-<slug>.mp3].")
+        Path | None,
+        typer.Option("--output", "-o", help="Where to write the MP3 [default: audio_out/<date>-<slug>.mp3]."),
     ] = None,
     engine: EngineOpt = "espeak",
     locale: LocaleOpt = "fr-FR",
@@ -88,11 +107,16 @@ def make(
     from .pipeline import make_bulletin
 
     opts = _options(engine, locale, title, lexicon, speaker_voice, announce_quotes, rate, show)
-    if quiet or not sys.stderr.isatty() and os.environ.get("BULLETIN_PROGRESS") != "1":
+    if quiet or (not sys.stderr.isatty() and os.environ.get("BULLETIN_PROGRESS") != "1"):
         result = make_bulletin(article, output, opts)
     else:
-        with Progress(TextColumn("Synthèse"), BarColumn(), TextColumn("{task.completed}/{task.total} segments"),
-                      TimeRemainingColumn(), transient=True) as bar:
+        with Progress(
+            TextColumn("Synthèse"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} segments"),
+            TimeRemainingColumn(),
+            transient=True,
+        ) as bar:
             task = bar.add_task("synth", total=None)
 
             def tick(done: int, total: int) -> None:
@@ -106,7 +130,9 @@ def make(
 @app.command()
 def script(
     article: ArticleArg,
-    format: Annotated[ScriptFormat, typer.Option("--format", "-f", help="json (for tools) or table (for people).")] = ScriptFormat.table,
+    format: Annotated[
+        ScriptFormat, typer.Option("--format", "-f", help="json (for tools) or table (for people).")
+    ] = ScriptFormat.table,
     engine: EngineOpt = "espeak",
     locale: LocaleOpt = "fr-FR",
     title: TitleOpt = None,
@@ -193,7 +219,9 @@ def main() -> None:
     except Exception as exc:  # a bug, not bad input: still one line, with how to see more
         if os.environ.get("BULLETIN_DEBUG"):
             raise
-        typer.echo(f"bulletin: internal error: {type(exc).__name__}: {exc} (set BULLETIN_DEBUG=1 for details)", err=True)
+        typer.echo(
+            f"bulletin: internal error: {type(exc).__name__}: {exc} (set BULLETIN_DEBUG=1 for details)", err=True
+        )
         sys.exit(2)
 
 

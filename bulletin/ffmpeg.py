@@ -27,18 +27,46 @@ def ffmpeg_exe() -> str:
 
 
 def encode_mp3(
-    pcm: bytes, sample_rate: int, out: Path, *, channels: int = 1, bitrate: str = "64k",
+    pcm: bytes,
+    sample_rate: int,
+    out: Path,
+    *,
+    channels: int = 1,
+    bitrate: str = "64k",
     out_rate: int | None = None,
 ) -> None:
     """Encode 16-bit PCM to an MP3 file in one ffmpeg run, PCM fed through a pipe."""
     cmd = [
-        ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "s16le",
-        "-ar", str(sample_rate), "-ac", str(channels), "-i", "pipe:0",
+        ffmpeg_exe(),
+        "-hide_banner",
+        "-nostdin",
+        "-loglevel",
+        "error",
+        "-f",
+        "s16le",
+        "-ar",
+        str(sample_rate),
+        "-ac",
+        str(channels),
+        "-i",
+        "pipe:0",
     ]
     if out_rate and out_rate != sample_rate:
         cmd += ["-ar", str(out_rate)]
-    cmd += ["-c:a", "libmp3lame", "-b:a", bitrate, "-write_xing", "1", "-id3v2_version", "0",
-            "-f", "mp3", "-y", str(out)]
+    cmd += [
+        "-c:a",
+        "libmp3lame",
+        "-b:a",
+        bitrate,
+        "-write_xing",
+        "1",
+        "-id3v2_version",
+        "0",
+        "-f",
+        "mp3",
+        "-y",
+        str(out),
+    ]
     try:
         proc = subprocess.run(cmd, input=pcm, capture_output=True, check=False)
     except OSError as exc:
@@ -50,8 +78,22 @@ def encode_mp3(
 
 def decode_to_pcm(path: Path, sample_rate: int = 22050, channels: int = 1) -> bytes:
     """Decode any audio file to 16-bit PCM at ``sample_rate``."""
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(path),
-           "-f", "s16le", "-ac", str(channels), "-ar", str(sample_rate), "pipe:1"]
+    cmd = [
+        ffmpeg_exe(),
+        "-hide_banner",
+        "-nostdin",
+        "-loglevel",
+        "error",
+        "-i",
+        str(path),
+        "-f",
+        "s16le",
+        "-ac",
+        str(channels),
+        "-ar",
+        str(sample_rate),
+        "pipe:1",
+    ]
     proc = subprocess.run(cmd, capture_output=True, check=False)
     if proc.returncode != 0:
         msg = proc.stderr.decode(errors="replace").strip().splitlines()
@@ -79,14 +121,18 @@ class ProbeInfo:
 
 def probe(path: Path) -> ProbeInfo:
     """Read a file's duration, audio stream and chapters from ``ffmpeg -i`` (no ffprobe)."""
-    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
-                          capture_output=True, check=False)
+    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)], capture_output=True, check=False)
     report = proc.stderr.decode(errors="replace")
     dur = re.search(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)", report)
     duration = (int(dur[1]) * 3600 + int(dur[2]) * 60 + float(dur[3])) * 1000 if dur else None
     chapters = []
-    for m in re.finditer(r"Chapter #\d+[:.]\d+: start (\d+(?:\.\d+)?), end (\d+(?:\.\d+)?)\s*\n(?:\s+Metadata:\s*\n\s+title\s*:\s*(.*)\n)?", report):
+    for m in re.finditer(
+        r"Chapter #\d+[:.]\d+: start (\d+(?:\.\d+)?), end (\d+(?:\.\d+)?)\s*\n"
+        r"(?:\s+Metadata:\s*\n\s+title\s*:\s*(.*)\n)?",
+        report,
+    ):
         chapters.append(Chapter(float(m[1]) * 1000, float(m[2]) * 1000, (m[3] or "").strip()))
     stream = re.search(r"Audio: (\w+)[^,]*, (\d+) Hz", report)
-    return ProbeInfo(duration, tuple(chapters), stream[1] if stream else None,
-                     int(stream[2]) if stream else None, report)
+    return ProbeInfo(
+        duration, tuple(chapters), stream[1] if stream else None, int(stream[2]) if stream else None, report
+    )

@@ -73,9 +73,13 @@ def make_script(article: Article, options: Options, engine: Engine | None = None
     options.check()
     engine = engine or get_engine(options.engine)
     return build_script(
-        article, engine.voices(options.locale), locale=options.locale,
-        lexicon=load_lexicon(options.lexicon), title=options.title,
-        speaker_voices=options.speaker_voices, announce_quotes=options.announce_quotes,
+        article,
+        engine.voices(options.locale),
+        locale=options.locale,
+        lexicon=load_lexicon(options.lexicon),
+        title=options.title,
+        speaker_voices=options.speaker_voices,
+        announce_quotes=options.announce_quotes,
     )
 
 
@@ -120,9 +124,15 @@ def make_bulletin(
 
     voices = sorted({f"{s.speaker or 'présentateur'}={s.voice}" for s in script.segments})
     info = TagInfo(
-        title=script.title, artist=options.show, album=options.show, date=script.date,
-        genre="Podcast", comment=f"Source : {script.source}" if script.source else "Bulletin d'information",
-        transcript=transcript(script), engine=f"{engine.name} ({engine.version})", voices="; ".join(voices),
+        title=script.title,
+        artist=options.show,
+        album=options.show,
+        date=script.date,
+        genre="Podcast",
+        comment=f"Source : {script.source}" if script.source else "Bulletin d'information",
+        transcript=transcript(script),
+        engine=f"{engine.name} ({engine.version})",
+        voices="; ".join(voices),
     )
     with atomic_path(target) as tmp:
         encode_mp3(pcm, sample_rate, tmp, bitrate=options.bitrate)

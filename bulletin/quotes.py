@@ -21,6 +21,7 @@ The pipeline, per article:
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ Gender = Literal["f", "m"]
 PieceKind = Literal["narration", "quote"]
 
 OPEN_CLOSE = {"«": "»", "“": "”", "„": "“", '"': '"'}
-QUOTE_CHARS = "«»“”„\""
+QUOTE_CHARS = '«»“”„"'
 _SENTENCE_END = ".!?…"
 _DASHES = "—–"
 
@@ -76,9 +77,7 @@ def scan_spans(text: str) -> tuple[list[_Span], int | None]:
         if ch not in QUOTE_CHARS:
             continue
         top = stack[-1][0] if stack else None
-        if ch == "«":
-            stack.append((ch, i))
-        elif ch == "„":
+        if ch == "«" or ch == "„":
             stack.append((ch, i))
         elif ch == "»" or ch == "”":
             wanted = ("«",) if ch == "»" else ("“", "„")
@@ -115,37 +114,293 @@ def scan_spans(text: str) -> tuple[list[_Span], int | None]:
 _WORD = re.compile(r"[\w’'\-]+", re.UNICODE)
 _TITLES = r"(?:M\.|Mme|Mmes|Mlle|MM\.|Me|Dr|Pr|Mgr)"
 _FEMALE_TITLES = {"Mme", "Mmes", "Mlle"}
-_PARTICLES = {"de", "d'", "d’", "du", "des", "van", "von", "der", "den", "da", "di", "dos", "del", "la", "le", "ben", "ibn", "bin", "al", "el"}
-_PLATFORMS = {"Twitter", "Facebook", "Instagram", "YouTube", "TikTok", "LinkedIn", "Mastodon", "Bluesky", "Telegram", "Snapchat", "Threads"}
+_PARTICLES = {
+    "de",
+    "d'",
+    "d’",
+    "du",
+    "des",
+    "van",
+    "von",
+    "der",
+    "den",
+    "da",
+    "di",
+    "dos",
+    "del",
+    "la",
+    "le",
+    "ben",
+    "ibn",
+    "bin",
+    "al",
+    "el",
+}
+_PLATFORMS = {
+    "Twitter",
+    "Facebook",
+    "Instagram",
+    "YouTube",
+    "TikTok",
+    "LinkedIn",
+    "Mastodon",
+    "Bluesky",
+    "Telegram",
+    "Snapchat",
+    "Threads",
+}
 # Capitalised at the start of a sentence but not names.
 _FUNCTION = set(
-    """à a au aux avec ainsi alors après aujourd'hui aujourd’hui avant cependant ce c'est c’est ces
-    cet cette chez comme dans de depuis des dès donc du d'après d’après elle elles en enfin
-    ensuite entre et hier il ils je la le les leur lors lundi mardi mercredi jeudi vendredi samedi
-    dimanche mais malgré même néanmoins nous on or ou où par parmi pendant plus pour pourtant
-    puis quand que qui selon si sous sur tandis tous tout toutefois toujours un une vers vous
-    voici voilà jamais désormais également aussi demain ici là-bas face outre sans contre
-    plusieurs certains certaines chaque quelques deux trois""".split()
+    [
+        "à",
+        "a",
+        "au",
+        "aux",
+        "avec",
+        "ainsi",
+        "alors",
+        "après",
+        "aujourd'hui",
+        "aujourd’hui",
+        "avant",
+        "cependant",
+        "ce",
+        "c'est",
+        "c’est",
+        "ces",
+        "cet",
+        "cette",
+        "chez",
+        "comme",
+        "dans",
+        "de",
+        "depuis",
+        "des",
+        "dès",
+        "donc",
+        "du",
+        "d'après",
+        "d’après",
+        "elle",
+        "elles",
+        "en",
+        "enfin",
+        "ensuite",
+        "entre",
+        "et",
+        "hier",
+        "il",
+        "ils",
+        "je",
+        "la",
+        "le",
+        "les",
+        "leur",
+        "lors",
+        "lundi",
+        "mardi",
+        "mercredi",
+        "jeudi",
+        "vendredi",
+        "samedi",
+        "dimanche",
+        "mais",
+        "malgré",
+        "même",
+        "néanmoins",
+        "nous",
+        "on",
+        "or",
+        "ou",
+        "où",
+        "par",
+        "parmi",
+        "pendant",
+        "plus",
+        "pour",
+        "pourtant",
+        "puis",
+        "quand",
+        "que",
+        "qui",
+        "selon",
+        "si",
+        "sous",
+        "sur",
+        "tandis",
+        "tous",
+        "tout",
+        "toutefois",
+        "toujours",
+        "un",
+        "une",
+        "vers",
+        "vous",
+        "voici",
+        "voilà",
+        "jamais",
+        "désormais",
+        "également",
+        "aussi",
+        "demain",
+        "ici",
+        "là-bas",
+        "face",
+        "outre",
+        "sans",
+        "contre",
+        "plusieurs",
+        "certains",
+        "certaines",
+        "chaque",
+        "quelques",
+        "deux",
+        "trois",
+    ]
 )
 _DETERMINERS = {"le", "la", "l'", "l’", "les", "un", "une", "son", "sa", "ses", "leur", "ce", "cette", "cet"}
-_PRONOUNS = {"il": "m", "elle": "f", "ils": "m", "elles": "f", "on": None}
+_PRONOUNS: dict[str, Gender | None] = {"il": "m", "elle": "f", "ils": "m", "elles": "f", "on": None}
 
 # Speech verbs, as stems: the inverted clause after a quote starts with one of them.
-_SPEECH_STEMS = (
-    "dit dis déclar affirm expliqu confi précis ajout indiqu soulign estim assur racont poursui "
-    "conclu conclut lanc répond répondu défend fustig not complèt complét comment insist rappel "
-    "reconn reconnu observ martel martèl tranch résum ironis regrett témoign exclam insurg indign "
-    "interrog demand écri écrit tweet annonc annonç préven prévien avert admet admis confirm "
-    "dénonc déplor plaid réag souffl gliss lâch avou jug raill emport rétorqu répliqu argument "
-    "avanc assén promet promis espèr espér détaill rapport soupir souri félicit justifi nuanc "
-    "analys prédi ajout précis relat cit lit lis explic interpell pointe pointé clam proclam "
-    "répèt répét signal commenté rassur murmur cri hurl chuchot ricane confess résum"
-).split()
+_SPEECH_STEMS = [
+    "dit",
+    "dis",
+    "déclar",
+    "affirm",
+    "expliqu",
+    "confi",
+    "précis",
+    "ajout",
+    "indiqu",
+    "soulign",
+    "estim",
+    "assur",
+    "racont",
+    "poursui",
+    "conclu",
+    "conclut",
+    "lanc",
+    "répond",
+    "répondu",
+    "défend",
+    "fustig",
+    "not",
+    "complèt",
+    "complét",
+    "comment",
+    "insist",
+    "rappel",
+    "reconn",
+    "reconnu",
+    "observ",
+    "martel",
+    "martèl",
+    "tranch",
+    "résum",
+    "ironis",
+    "regrett",
+    "témoign",
+    "exclam",
+    "insurg",
+    "indign",
+    "interrog",
+    "demand",
+    "écri",
+    "écrit",
+    "tweet",
+    "annonc",
+    "annonç",
+    "préven",
+    "prévien",
+    "avert",
+    "admet",
+    "admis",
+    "confirm",
+    "dénonc",
+    "déplor",
+    "plaid",
+    "réag",
+    "souffl",
+    "gliss",
+    "lâch",
+    "avou",
+    "jug",
+    "raill",
+    "emport",
+    "rétorqu",
+    "répliqu",
+    "argument",
+    "avanc",
+    "assén",
+    "promet",
+    "promis",
+    "espèr",
+    "espér",
+    "détaill",
+    "rapport",
+    "soupir",
+    "souri",
+    "félicit",
+    "justifi",
+    "nuanc",
+    "analys",
+    "prédi",
+    "ajout",
+    "précis",
+    "relat",
+    "cit",
+    "lit",
+    "lis",
+    "explic",
+    "interpell",
+    "pointe",
+    "pointé",
+    "clam",
+    "proclam",
+    "répèt",
+    "répét",
+    "signal",
+    "commenté",
+    "rassur",
+    "murmur",
+    "cri",
+    "hurl",
+    "chuchot",
+    "ricane",
+    "confess",
+    "résum",
+]
 _SPEECH = re.compile(
     r"^(?:" + "|".join(sorted({re.escape(s) for s in _SPEECH_STEMS}, key=len, reverse=True)) + r")\w*$",
     re.I,
 )
-_AUX = {"a", "avait", "aurait", "ont", "avaient", "est", "était", "sont", "s'est", "s’est", "se", "s'", "s’", "nous", "lui", "leur", "m'a", "m’a", "l'a", "l’a", "me", "en", "y", "va", "vient"}
+_AUX = {
+    "a",
+    "avait",
+    "aurait",
+    "ont",
+    "avaient",
+    "est",
+    "était",
+    "sont",
+    "s'est",
+    "s’est",
+    "se",
+    "s'",
+    "s’",
+    "nous",
+    "lui",
+    "leur",
+    "m'a",
+    "m’a",
+    "l'a",
+    "l’a",
+    "me",
+    "en",
+    "y",
+    "va",
+    "vient",
+}
 _ADVERBIAL = re.compile(
     r"^(?:pour sa part|pour leur part|pour lui|pour elle|de son côté|de son coté|quant à lui|quant à elle|"
     r"d['’]ailleurs|un jour|alors|aussi|également|encore|ensuite|enfin|lui aussi|elle aussi|"
@@ -155,10 +410,68 @@ _ADVERBIAL = re.compile(
 )
 # Words that end a speaker noun phrase after an inverted verb.
 _NP_STOP = set(
-    """à au aux en dans lors pour sur avant après qui que qu' qu’ tandis alors avec devant depuis
-    concernant durant pendant selon lundi mardi mercredi jeudi vendredi samedi dimanche hier
-    aujourd'hui aujourd’hui mais et car lorsque quand puisque parce avant-hier ce cette ces dont
-    où par face interrogé interrogée interrogés joint jointe cité citée via sans sous vers ainsi""".split()
+    [
+        "à",
+        "au",
+        "aux",
+        "en",
+        "dans",
+        "lors",
+        "pour",
+        "sur",
+        "avant",
+        "après",
+        "qui",
+        "que",
+        "qu'",
+        "qu’",
+        "tandis",
+        "alors",
+        "avec",
+        "devant",
+        "depuis",
+        "concernant",
+        "durant",
+        "pendant",
+        "selon",
+        "lundi",
+        "mardi",
+        "mercredi",
+        "jeudi",
+        "vendredi",
+        "samedi",
+        "dimanche",
+        "hier",
+        "aujourd'hui",
+        "aujourd’hui",
+        "mais",
+        "et",
+        "car",
+        "lorsque",
+        "quand",
+        "puisque",
+        "parce",
+        "avant-hier",
+        "ce",
+        "cette",
+        "ces",
+        "dont",
+        "où",
+        "par",
+        "face",
+        "interrogé",
+        "interrogée",
+        "interrogés",
+        "joint",
+        "jointe",
+        "cité",
+        "citée",
+        "via",
+        "sans",
+        "sous",
+        "vers",
+        "ainsi",
+    ]
 )
 
 
@@ -252,7 +565,9 @@ def _np_after_verb(text: str) -> str:
                 nm = _NAME.match(rest)
                 if nm and not out[0][0].isupper() and rest[: nm.end()].strip():
                     name = _names_in(rest[: nm.end()])
-                    if name and (nm.group(0).endswith(".") or rest[nm.end() :].strip()[:1] in ("", ".", ",", ";", "!", "?")):
+                    if name and (
+                        nm.group(0).endswith(".") or rest[nm.end() :].strip()[:1] in ("", ".", ",", ";", "!", "?")
+                    ):
                         return name[0][1]
             if tok == "." and out and re.fullmatch(r"(M|MM|Dr|Pr|St|Me)", out[-1]):
                 out[-1] += "."
@@ -312,7 +627,6 @@ def _leading_np(clause: str) -> str:
 
 
 _SENT_BREAK = re.compile(r"[.!?…]+[»”\"]?(?=\s+[«“\"]?[A-ZÀ-Þ0-9])")
-_NO_BREAK_BEFORE = re.compile(rf"(?:\b{_TITLES}|\b[A-Z]|\bSt|\bav|\betc|\bcf|\bJ\.-C)$")
 
 
 def split_sentences(text: str) -> list[tuple[int, str]]:
@@ -320,9 +634,8 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     start = 0
     for m in _SENT_BREAK.finditer(text):
-        if _NO_BREAK_BEFORE.search(text[: m.start() + 1].rstrip(".")) and text[m.start()] == ".":
-            if re.search(rf"(?:{_TITLES}|\b[A-Z])$", text[: m.start()]):
-                continue
+        if text[m.start()] == "." and re.search(rf"(?:{_TITLES}|\b[A-Z])$", text[: m.start()]):
+            continue
         out.append((start, text[start : m.end()]))
         start = m.end()
     out.append((start, text[start:]))
@@ -377,10 +690,9 @@ class QuoteDetector:
                 continue
             if before and not re.search(r"(?:^|\b)(?:le|la|les|l['’]|un|une)?\s*(?:\w+\s*){0,4}$", before):
                 continue
-            if off > 0 and np[:off].strip() and not np[:off].strip()[0].isupper():
-                # "le Premier ministre Bernard Cazeneuve": a title then a two-word name.
-                if len(name.split()) < 2:
-                    continue
+            # "le Premier ministre Bernard Cazeneuve": after a lower-case title, a two-word name.
+            if off > 0 and np[:off].strip() and not np[:off].strip()[0].isupper() and len(name.split()) < 2:
+                continue
             return name
         return None
 
@@ -394,16 +706,21 @@ class QuoteDetector:
             return self._resolve_pronoun(low, pos)
         gender = _gender_of(np)
         if np[0].isupper() and not _starts_with_det(np):
-            name, tgender = _strip_title(np)
+            _name, tgender = _strip_title(np)
             person = self._person_in(np) or np
             canon = self.canonical(person)
             g = tgender or self.genders.get(canon)
             return canon, g
-        person = self._person_in(np)
-        if person and not low.startswith(("l'", "l’")) and person.split()[0][0].isupper():
-            # "le Premier ministre Bernard Cazeneuve"
-            if len(person.split()) >= 2 and np.endswith(person):
-                return self.canonical(person), gender
+        found = self._person_in(np)
+        # "le Premier ministre Bernard Cazeneuve"
+        if (
+            found
+            and not low.startswith(("l'", "l’"))
+            and found.split()[0][0].isupper()
+            and len(found.split()) >= 2
+            and np.endswith(found)
+        ):
+            return self.canonical(found), gender
         # A definite description right after a person was named refers to that person.
         if low.startswith(("le ", "la ", "l'", "l’")) and not self._has_of_name(np):
             for m in reversed(self.mentions):
@@ -445,7 +762,9 @@ class QuoteDetector:
                 person = am.group(1)
             if person:
                 canon = self.canonical(_strip_title(person)[0])
-                self.mentions.append(_Mention(pos + m.start(), canon, _gender_of(np) or self.genders.get(canon), True, 1))
+                self.mentions.append(
+                    _Mention(pos + m.start(), canon, _gender_of(np) or self.genders.get(canon), True, 1)
+                )
         subj = _leading_np(sentence)
         if not subj or subj.lower() in _PRONOUNS:
             return
@@ -489,7 +808,8 @@ class QuoteDetector:
             head = re.sub(r"-(?:t-)?(?:il|elle|ils|elles|on)$", "", low)
             head = re.sub(r"^(?:s['’]|m['’]|l['’]|n['’]|nous\b)", "", head)
             if _SPEECH.match(head) and all(
-                t.lower() in _AUX or t.lower() in ("ne", "pas", "t-il", "t-elle") or _ADVERBIAL.match(t) for t in toks[:i]
+                t.lower() in _AUX or t.lower() in ("ne", "pas", "t-il", "t-elle") or _ADVERBIAL.match(t)
+                for t in toks[:i]
             ):
                 pm = re.search(r"-(?:t-)?(il|elle|ils|elles|on)$", low)
                 if pm:
@@ -498,7 +818,11 @@ class QuoteDetector:
                 tail = rest[start:].lstrip()
                 np = _np_after_verb(tail)
                 first_word = np.split(" ", 1)[0].lower() if np else ""
-                if not np or first_word in ("que", "qu'", "qu’", "de", "d'", "à") or first_word.startswith(("qu'", "qu’")):
+                if (
+                    not np
+                    or first_word in ("que", "qu'", "qu’", "de", "d'", "à")
+                    or first_word.startswith(("qu'", "qu’"))
+                ):
                     return None  # « Quotidien » a affirmé que… : the quote is the subject
                 return tok, np
             if low not in _AUX and not _ADVERBIAL.match(low):
@@ -591,12 +915,12 @@ class QuoteDetector:
                 long_enough = len(words) >= 4 or ends_sentence or attributed or s.continues_after
                 if not cap or not long_enough:
                     s.standalone = False
-                elif prev is None and not b:
+                elif (prev is None and not b) or b.endswith(tuple(_SENTENCE_END)) or b.endswith(":"):
                     s.standalone = True
-                elif b.endswith(tuple(_SENTENCE_END)) or b.endswith(":"):
-                    s.standalone = True
-                elif prev is not None and prev.standalone and (
-                    not b.strip(" ,;") or self._attribution_after(before) is not None
+                elif (
+                    prev is not None
+                    and prev.standalone
+                    and (not b.strip(" ,;") or self._attribution_after(before) is not None)
                 ):
                     s.standalone = True  # « A » « B », or « A », ajoute-t-il, « B »
                 elif b.endswith(tuple(_DASHES)) and not b[:-1].strip():
@@ -605,7 +929,7 @@ class QuoteDetector:
                     s.standalone = False
                 prev = s
 
-    def _attribute(self, spans_per: list[list[_Span]]) -> None:  # noqa: C901
+    def _attribute(self, spans_per: list[list[_Span]]) -> None:
         pending: list[_Span] = []  # standalone spans waiting for their speaker (multi-paragraph)
         last_speaker: tuple[str | None, Gender | None] = (None, None)
         for bi, spans in enumerate(spans_per):
@@ -629,7 +953,8 @@ class QuoteDetector:
                 while j < len(stand):
                     gap = text[stand[j - 1].end : stand[j].start]
                     if not gap.strip(" ,;") or (
-                        stand[j - 1].end < stand[j].start and self._attribution_after(gap) is not None
+                        stand[j - 1].end < stand[j].start
+                        and self._attribution_after(gap) is not None
                         and gap.rstrip().endswith(",")
                     ):
                         run.append(stand[j])
@@ -651,8 +976,15 @@ class QuoteDetector:
                 if speaker and gender:
                     self.genders.setdefault(speaker, gender)
                 if speaker and speaker != "une voix":
-                    self.mentions.append(_Mention(base + last.end, speaker, gender or self.genders.get(speaker),
-                                                  not _starts_with_det(speaker), 0))
+                    self.mentions.append(
+                        _Mention(
+                            base + last.end,
+                            speaker,
+                            gender or self.genders.get(speaker),
+                            not _starts_with_det(speaker),
+                            0,
+                        )
+                    )
                 last_speaker = (speaker, gender)
                 cursor = last.end
                 run = []
@@ -670,7 +1002,7 @@ class QuoteDetector:
         first_text = self.paragraphs[first.block]
         # 1. inverted attribution after the run, or inside it (« A », ajoute-t-il, « B »)
         cands = [text[last.end :]]
-        for a, b in zip(run, run[1:], strict=False):
+        for a, b in itertools.pairwise(run):
             if a.end <= b.start and text is not None:
                 cands.append(text[a.end : b.start])
         for after in cands:
@@ -706,9 +1038,9 @@ class QuoteDetector:
         if bi + 1 < len(self.paragraphs) and not text[last.end :].strip(" .") and not text[: first.start].strip():
             nxt = self.paragraphs[bi + 1].strip()
             if nxt[:1] in _DASHES:
-                names = _names_in(nxt[1:])
-                if names:
-                    return self.canonical(names[0][1]), _gender_of(nxt[1:])
+                found_names = _names_in(nxt[1:])
+                if found_names:
+                    return self.canonical(found_names[0][1]), _gender_of(nxt[1:])
         # 4. a dash line introducing a quote: — X : « … »
         return None, None
 

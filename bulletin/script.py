@@ -108,9 +108,7 @@ def build_script(
                 if text:
                     raw.append(("narration", text, None, None, bi))
 
-    casting = cast(
-        [(spk, g) for kind, _, spk, g, _ in raw if kind == "quote" and spk], voices, speaker_voices
-    )
+    casting = cast([(spk, g) for kind, _, spk, g, _ in raw if kind == "quote" and spk], voices, speaker_voices)
     segments: list[Segment] = []
     used: dict[str, Voice] = {anchor.id: anchor}
     for kind, text, speaker, _g, bi in raw:

@@ -42,8 +42,12 @@ def floor(article: Path, out: Path) -> float:
 
 def make(article: Path, out: Path) -> float:
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "bulletin", "make", str(article), "-o", str(out), "-q",
-                    "--locale", "fr-BE"], check=True, cwd=ROOT, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "bulletin", "make", str(article), "-o", str(out), "-q", "--locale", "fr-BE"],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+    )
     return time.perf_counter() - t0
 
 

@@ -15,8 +15,9 @@ SAMPLE = ROOT / "bulletin" / "samples" / "exemple.txt"
 
 def run_cli(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "BULLETIN_DEBUG"}
-    return subprocess.run([sys.executable, "-m", "bulletin", *args], capture_output=True, text=True,
-                          cwd=cwd, timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "bulletin", *args], capture_output=True, text=True, cwd=cwd, timeout=timeout, env=env
+    )
 
 
 @pytest.fixture

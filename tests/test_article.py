@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bulletin.article import parse_markdown, parse_html, parse_text, read_article, slugify
+from bulletin.article import parse_html, parse_markdown, parse_text, read_article, slugify
 from bulletin.errors import ArticleError
 
 
@@ -41,7 +41,12 @@ def test_cp1252_and_bom(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"", "no text"), (b"  \n\t \n", "no text"), (b"\x00\x01binary\x00" * 10, "binary"), (b"ID3\x04\x00junk", "binary")],
+    [
+        (b"", "no text"),
+        (b"  \n\t \n", "no text"),
+        (b"\x00\x01binary\x00" * 10, "binary"),
+        (b"ID3\x04\x00junk", "binary"),
+    ],
 )
 def test_bad_files(tmp_path: Path, content: bytes, message: str) -> None:
     p = tmp_path / "bad.txt"
@@ -61,12 +66,20 @@ def test_markdown_and_html() -> None:
     md = parse_markdown("# Le titre\n\nUn **paragraphe** avec [lien](http://x).\n\n## Section deux\n\nFin.")
     assert md.title == "Le titre"
     assert [(b.kind, b.text) for b in md.blocks] == [
-        ("paragraph", "Un paragraphe avec lien."), ("heading", "Section deux"), ("paragraph", "Fin.")]
-    html = parse_html("<html><head><title>T</title><script>var x=1;</script></head><body><h1>Grand titre</h1>"
-                      "<p>Premier &amp; seul.</p><h2>Intertitre</h2><p>Suite.</p><nav>menu</nav></body></html>")
+        ("paragraph", "Un paragraphe avec lien."),
+        ("heading", "Section deux"),
+        ("paragraph", "Fin."),
+    ]
+    html = parse_html(
+        "<html><head><title>T</title><script>var x=1;</script></head><body><h1>Grand titre</h1>"
+        "<p>Premier &amp; seul.</p><h2>Intertitre</h2><p>Suite.</p><nav>menu</nav></body></html>"
+    )
     assert html.title == "Grand titre"
     assert [(b.kind, b.text) for b in html.blocks] == [
-        ("paragraph", "Premier & seul."), ("heading", "Intertitre"), ("paragraph", "Suite.")]
+        ("paragraph", "Premier & seul."),
+        ("heading", "Intertitre"),
+        ("paragraph", "Suite."),
+    ]
 
 
 def test_slug_is_safe() -> None:

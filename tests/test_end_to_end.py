@@ -49,7 +49,7 @@ def test_espeak_synthesises_real_audio() -> None:
     b = eng.synthesize("Bonjour à tous.", voices[1])
     assert a.sample_rate > 8000 and 300 < a.duration_ms < 5000
     assert a.data != b.data  # a different voice sounds different
-    assert max(abs(int.from_bytes(a.data[i:i + 2], "little", signed=True)) for i in range(0, len(a.data), 2)) > 1000
+    assert max(abs(int.from_bytes(a.data[i : i + 2], "little", signed=True)) for i in range(0, len(a.data), 2)) > 1000
 
 
 def test_seed_chapters_in_time_order_by_ffmpeg_and_mutagen(seed_mp3: Path) -> None:
@@ -92,7 +92,7 @@ def test_seed_quotes_in_other_voices(seed_mp3: Path) -> None:
 
 def test_seed_audio_is_not_silence(seed_mp3: Path) -> None:
     pcm = decode_to_pcm(seed_mp3, 8000)
-    samples = [abs(int.from_bytes(pcm[i:i + 2], "little", signed=True)) for i in range(0, len(pcm), 400)]
+    samples = [abs(int.from_bytes(pcm[i : i + 2], "little", signed=True)) for i in range(0, len(pcm), 400)]
     assert sum(1 for s in samples if s > 500) > len(samples) // 10
 
 
@@ -180,8 +180,12 @@ def test_interrupted_run_leaves_no_partial_mp3(tmp_path: Path, sig: signal.Signa
     long = tmp_path / "long.txt"
     long.write_text((SAMPLE.read_text(encoding="utf-8") + "\n\n") * 25, encoding="utf-8")
     out = tmp_path / "out.mp3"
-    proc = subprocess.Popen([sys.executable, "-m", "bulletin", "make", str(long), "-o", str(out), "-q"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bulletin", "make", str(long), "-o", str(out), "-q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
     # Wait until the encode has started (the temporary file appears), then interrupt.
     deadline = time.time() + 60
     while time.time() < deadline and not list(tmp_path.glob(".out.mp3.*.part")) and proc.poll() is None:

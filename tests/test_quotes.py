@@ -13,17 +13,20 @@ def quotes(*paragraphs: str) -> list[tuple[str, str | None]]:
 
 def test_inverted_attribution_after_quote() -> None:
     assert quotes("« Le pont sera prêt en juin », confie Jeanne Martin.") == [
-        ("Le pont sera prêt en juin", "Jeanne Martin")]
+        ("Le pont sera prêt en juin", "Jeanne Martin")
+    ]
 
 
 def test_no_comma_before_attribution_and_indefinite_speaker() -> None:
     assert quotes("« Nous avons tout perdu en une nuit » a raconté un habitant du quartier.") == [
-        ("Nous avons tout perdu en une nuit", "un habitant du quartier")]
+        ("Nous avons tout perdu en une nuit", "un habitant du quartier")
+    ]
 
 
 def test_colon_introduced_quote_with_named_subject() -> None:
     assert quotes("Paul Girard a déclaré : « Rien ne sera plus comme avant. »") == [
-        ("Rien ne sera plus comme avant.", "Paul Girard")]
+        ("Rien ne sera plus comme avant.", "Paul Girard")
+    ]
 
 
 @pytest.mark.parametrize("space", [" ", "\u00a0", "\u202f", ""])
@@ -35,12 +38,15 @@ def test_guillemets_with_any_inner_space(space: str) -> None:
 @pytest.mark.parametrize(("o", "c"), [("“", "”"), ("„", "“"), ('"', '"')])
 def test_other_quote_marks(o: str, c: str) -> None:
     assert quotes(f"{o}La saison est terminée{c}, a expliqué l'entraîneur, Hugo Petit.") == [
-        ("La saison est terminée", "Hugo Petit")]
+        ("La saison est terminée", "Hugo Petit")
+    ]
 
 
 def test_embedded_quotes_stay_with_anchor() -> None:
-    text = ("Le maire a qualifié de « légende familiale » ce récit, précisant que « cet or a tout brisé ». "
-            "Il parle d'une « Affaire close » et de « La Dépêche ».")
+    text = (
+        "Le maire a qualifié de « légende familiale » ce récit, précisant que « cet or a tout brisé ». "
+        "Il parle d'une « Affaire close » et de « La Dépêche »."
+    )
     assert quotes(text) == []
 
 
@@ -49,8 +55,13 @@ def test_short_title_as_subject_is_not_a_quote() -> None:
 
 
 def test_incise_gives_two_quotes_one_speaker() -> None:
-    assert quotes("« Je reste », ajoute-t-elle, « et je me battrai. »", ) == [
-        ("Je reste", None), ("et je me battrai.", None)] or True  # speaker checked below
+    assert (
+        quotes(
+            "« Je reste », ajoute-t-elle, « et je me battrai. »",
+        )
+        == [("Je reste", None), ("et je me battrai.", None)]
+        or True
+    )  # speaker checked below
     got = quotes("Anne Dubois était présente. « Je reste », ajoute-t-elle, « Et je me battrai. »")
     assert got == [("Je reste", "Anne Dubois"), ("Et je me battrai.", "Anne Dubois")]
 
@@ -61,22 +72,25 @@ def test_pronoun_resolves_to_previous_subject() -> None:
 
 
 def test_description_refers_to_person_just_named() -> None:
-    got = quotes("Aujourd'hui, Sarah Klein précise le calendrier. « Nous tiendrons les délais », "
-                 "indique la directrice du chantier.")
+    got = quotes(
+        "Aujourd'hui, Sarah Klein précise le calendrier. « Nous tiendrons les délais », "
+        "indique la directrice du chantier."
+    )
     assert got == [("Nous tiendrons les délais", "Sarah Klein")]
 
 
 def test_short_name_becomes_full_name() -> None:
-    got = quotes("Bruno Le Roux est arrivé lundi.",
-                 "« Je ne démissionnerai pas », a répondu M. Le Roux.")
+    got = quotes("Bruno Le Roux est arrivé lundi.", "« Je ne démissionnerai pas », a répondu M. Le Roux.")
     assert got == [("Je ne démissionnerai pas", "Bruno Le Roux")]
 
 
 def test_particles_and_hyphens_in_names() -> None:
     assert quotes("« La télévision est un art », disait Jean-Christophe Averty.") == [
-        ("La télévision est un art", "Jean-Christophe Averty")]
+        ("La télévision est un art", "Jean-Christophe Averty")
+    ]
     assert quotes("« La France a perdu une bataille », a écrit Charles de Gaulle.") == [
-        ("La France a perdu une bataille", "Charles de Gaulle")]
+        ("La France a perdu une bataille", "Charles de Gaulle")
+    ]
 
 
 def test_block_quote_with_dash_attribution_line() -> None:
@@ -85,9 +99,11 @@ def test_block_quote_with_dash_attribution_line() -> None:
 
 
 def test_quote_over_several_paragraphs() -> None:
-    got = quotes("Le maire, Louis Ferrand, a lu sa lettre : « Mes chers concitoyens, l'heure est venue.",
-                 "« Je quitte mes fonctions après vingt ans.",
-                 "« Merci à tous. »")
+    got = quotes(
+        "Le maire, Louis Ferrand, a lu sa lettre : « Mes chers concitoyens, l'heure est venue.",
+        "« Je quitte mes fonctions après vingt ans.",
+        "« Merci à tous. »",
+    )
     assert [s for _, s in got] == ["Louis Ferrand"] * 3
     assert got[1][0].startswith("Je quitte")
 
@@ -105,7 +121,9 @@ def test_stray_closing_mark_and_nested_quote() -> None:
 
 
 def test_interview_like_selon() -> None:
-    got = quotes("Selon la ministre, Aline Morel, le budget tiendra. « Nous n'augmenterons pas les impôts », affirme-t-elle.")
+    got = quotes(
+        "Selon la ministre, Aline Morel, le budget tiendra. « Nous n'augmenterons pas les impôts », affirme-t-elle."
+    )
     assert got == [("Nous n'augmenterons pas les impôts", "Aline Morel")]
 
 

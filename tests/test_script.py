@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from hypothesis import given, settings
@@ -29,8 +30,13 @@ def in_order(needle: list[str], hay: list[str]) -> bool:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.text(alphabet=st.sampled_from(list("abcdeéèà ABCÉ,.;:!?«»\"“”„—-'’0123456789\n")), max_size=60),
-                min_size=1, max_size=6))
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from(list("abcdeéèà ABCÉ,.;:!?«»\"“”„—-'’0123456789\n")), max_size=60),
+        min_size=1,
+        max_size=6,
+    )
+)
 def test_every_word_kept_in_order(paragraphs: list[str]) -> None:
     text = "\n\n".join(paragraphs)
     if not text.strip():
@@ -49,7 +55,7 @@ def test_casting_is_stable_and_never_anchor() -> None:
     assert all(v.id != VOICES[0].id for name, v in c.items() if name)
     assert c["B"].gender == "f" and c["C"].gender == "m"
     order = ["A", "B", "C", "D", "E", "F"]
-    for a, b in zip(order, order[1:]):
+    for a, b in itertools.pairwise(order):
         assert c[a].id != c[b].id
 
 
@@ -67,7 +73,7 @@ def test_timeline_pauses_and_chapters() -> None:
     tl = place(s, [1000] * len(s.segments))
     starts = [p.start_ms for p in tl.placements]
     assert starts == sorted(starts)
-    gaps = [b.start_ms - a.end_ms for a, b in zip(tl.placements, tl.placements[1:])]
+    gaps = [b.start_ms - a.end_ms for a, b in zip(tl.placements, tl.placements[1:], strict=False)]
     assert gaps[0] == 900  # after the title
     heading_i = next(i for i, p in enumerate(tl.placements) if p.segment.kind == "heading")
     assert gaps[heading_i - 1] > gaps[-1]  # around a heading is longer than around a quote

@@ -11,7 +11,7 @@ import threading
 from typing import Any
 
 from ..errors import EngineError, EngineUnavailable, UnknownVoiceError
-from .base import AudioChunk, Voice
+from .base import AudioChunk, Gender, Voice
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _CHARS_UTF8 = 1
@@ -20,7 +20,7 @@ _BASE_WPM = 160  # espeak-ng's 175 words per minute is brisk for news
 
 _LANG = {"fr-FR": "fr", "fr-BE": "fr-be", "fr-CH": "fr-ch", "fr-CA": "fr"}
 # Anchor first; quote voices alternate women and men, with pitches far enough apart to tell.
-_VARIANTS: tuple[tuple[str, str, int, str], ...] = (
+_VARIANTS: tuple[tuple[str, Gender, int, str], ...] = (
     ("", "m", 48, "présentateur (voix de base)"),
     ("f3", "f", 60, "femme, médium"),
     ("m3", "m", 35, "homme, grave"),
@@ -55,8 +55,14 @@ def _library() -> tuple[Any, int]:
     lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
     lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
     lib.espeak_Synth.argtypes = [
-        ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint,
-        ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p,
+        ctypes.c_char_p,
+        ctypes.c_size_t,
+        ctypes.c_uint,
+        ctypes.c_int,
+        ctypes.c_uint,
+        ctypes.c_uint,
+        ctypes.c_void_p,
+        ctypes.c_void_p,
     ]
     lib.espeak_Info.restype = ctypes.c_char_p
     rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data_path.encode(), 0)
@@ -71,8 +77,9 @@ def _library() -> tuple[Any, int]:
 
     callback = _CALLBACK(on_audio)
     lib.espeak_SetSynthCallback(callback)
-    _state.update(lib=lib, rate=rate, callback=callback, buffers=buffers,
-                  version=(lib.espeak_Info(None) or b"?").decode())
+    _state.update(
+        lib=lib, rate=rate, callback=callback, buffers=buffers, version=(lib.espeak_Info(None) or b"?").decode()
+    )
     return lib, rate
 
 
@@ -93,8 +100,17 @@ class EspeakEngine:
         out = []
         for variant, gender, pitch, label in _VARIANTS:
             name = f"{lang}+{variant}" if variant else lang
-            out.append(Voice(id=f"espeak:{name}", engine="espeak", name=name, locale=locale,
-                             gender=gender, pitch=pitch, label=label))  # type: ignore[arg-type]
+            out.append(
+                Voice(
+                    id=f"espeak:{name}",
+                    engine="espeak",
+                    name=name,
+                    locale=locale,
+                    gender=gender,
+                    pitch=pitch,
+                    label=label,
+                )
+            )
         return tuple(out)
 
     def synthesize(self, text: str, voice: Voice, rate: float = 1.0) -> AudioChunk:

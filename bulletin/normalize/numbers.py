@@ -12,14 +12,22 @@ import re
 from num2words import num2words
 
 _TEENS = {
-    "dix": "", "onze": " et un", "douze": "-deux", "treize": "-trois", "quatorze": "-quatre",
-    "quinze": "-cinq", "seize": "-six", "dix-sept": "-sept", "dix-huit": "-huit", "dix-neuf": "-neuf",
+    "dix": "",
+    "onze": " et un",
+    "douze": "-deux",
+    "treize": "-trois",
+    "quatorze": "-quatre",
+    "quinze": "-cinq",
+    "seize": "-six",
+    "dix-sept": "-sept",
+    "dix-huit": "-huit",
+    "dix-neuf": "-neuf",
 }
 _TEEN_ALT = "dix-sept|dix-huit|dix-neuf|dix|onze|douze|treize|quatorze|quinze|seize"
 _SEVENTY = re.compile(rf"soixante(?:-| et )({_TEEN_ALT})")
 _NINETY = re.compile(rf"quatre-vingt-({_TEEN_ALT})")
 _EIGHTY = re.compile(r"quatre-vingts?(?:-(un|deux|trois|quatre|cinq|six|sept|huit|neuf))?")
-_DIGIT_NAMES = "zéro un deux trois quatre cinq six sept huit neuf".split()
+_DIGIT_NAMES = ["zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf"]
 MAX_EXACT_DIGITS = 15
 
 
@@ -77,9 +85,7 @@ def ordinal(n: int, locale: str = "fr-FR", feminine_form: bool = False) -> str:
         last = "cinquième"
     elif last == "neuf":
         last = "neuvième"
-    elif last.endswith("e"):
-        last = last[:-1] + "ième"
-    elif last in ("millions", "milliards"):
+    elif last.endswith("e") or last in ("millions", "milliards"):
         last = last[:-1] + "ième"
     else:
         last += "ième"

@@ -26,9 +26,20 @@ Rule = Callable[[str, str], str]
 _SP = "[ \u00a0\u202f\u2009]"  # space, no-break, narrow no-break, thin
 _NUM = rf"\d{{1,3}}(?:(?:{_SP}|\.)\d{{3}})+(?!\d)|\d+"  # 11 000, 3.000, 1.500.000, 42
 _NUMBER = re.compile(rf"(?<![\w.,])([-−+]?)({_NUM})(?:,(\d+))?(?![\w])")
-MONTHS = (
-    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
-)
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 _MONTH_ALT = "|".join(MONTHS) + "|fevrier|aout|decembre"
 _FEMININE_NOUNS = (
     "heure|heures|personne|personnes|fois|semaine|semaines|année|années|minute|minutes|seconde|"
@@ -45,10 +56,7 @@ def digits_of(token: str) -> str:
 
 
 def say_number(sign: str, int_part: str, frac: str | None, locale: str) -> str:
-    if frac:
-        words = decimal(int_part, frac, locale)
-    else:
-        words = cardinal_str(int_part, locale)
+    words = decimal(int_part, frac, locale) if frac else cardinal_str(int_part, locale)
     if sign in ("-", "−"):
         words = "moins " + words
     elif sign == "+":
@@ -72,8 +80,11 @@ def drop_emoji(text: str, locale: str) -> str:
     for ch in text:
         cp = ord(ch)
         if (
-            0x1F000 <= cp <= 0x1FAFF or 0x2600 <= cp <= 0x27BF or cp in (0x200D, 0xFE0F, 0xFE0E, 0x20E3)
-            or 0x1F1E6 <= cp <= 0x1F1FF or 0xE0020 <= cp <= 0xE007F
+            0x1F000 <= cp <= 0x1FAFF
+            or 0x2600 <= cp <= 0x27BF
+            or cp in (0x200D, 0xFE0F, 0xFE0E, 0x20E3)
+            or 0x1F1E6 <= cp <= 0x1F1FF
+            or 0xE0020 <= cp <= 0xE007F
         ):
             out.append(" ")
         else:
@@ -81,9 +92,21 @@ def drop_emoji(text: str, locale: str) -> str:
     return "".join(out)
 
 
-_SPELL_CHARS = {".": " point ", "/": " barre oblique ", "-": " tiret ", "_": " tiret bas ",
-                "@": " arobase ", ":": " deux-points ", "?": " point d'interrogation ",
-                "=": " égale ", "&": " et ", "#": " dièse ", "~": " tilde ", "+": " plus ", "%": " pour cent "}
+_SPELL_CHARS = {
+    ".": " point ",
+    "/": " barre oblique ",
+    "-": " tiret ",
+    "_": " tiret bas ",
+    "@": " arobase ",
+    ":": " deux-points ",
+    "?": " point d'interrogation ",
+    "=": " égale ",
+    "&": " et ",
+    "#": " dièse ",
+    "~": " tilde ",
+    "+": " plus ",
+    "%": " pour cent ",
+}
 
 
 def _spell_address(s: str, locale: str) -> str:
@@ -181,16 +204,21 @@ def read_times(text: str, locale: str) -> str:
 
     # 9 h 11, 14h30, 8h, 20 h 00 — "h" must stand alone (not "hab", "ha").
     text = re.sub(rf"(?<![\d,.])(\d{{1,2}}){_SP}?h{_SP}?(\d{{2}})?(?![\w])", hm, text)
-    text = re.sub(rf"(?<![\d,.])(\d{{1,2}}):(\d{{2}})(?![\d:])", hm, text)
+    text = re.sub(r"(?<![\d,.])(\d{1,2}):(\d{2})(?![\d:])", hm, text)
     return text
 
 
 # --- money, percentages, units ---------------------------------------------------------------
 
-_CURRENCY = {"€": ("euro", "euros", "centime", "centimes"), "$": ("dollar", "dollars", "cent", "cents"),
-             "£": ("livre", "livres", "penny", "pence"), "CHF": ("franc suisse", "francs suisses", "centime", "centimes"),
-             "¥": ("yen", "yens", "", ""), "EUR": ("euro", "euros", "centime", "centimes"),
-             "USD": ("dollar", "dollars", "cent", "cents")}
+_CURRENCY = {
+    "€": ("euro", "euros", "centime", "centimes"),
+    "$": ("dollar", "dollars", "cent", "cents"),
+    "£": ("livre", "livres", "penny", "pence"),
+    "CHF": ("franc suisse", "francs suisses", "centime", "centimes"),
+    "¥": ("yen", "yens", "", ""),
+    "EUR": ("euro", "euros", "centime", "centimes"),
+    "USD": ("dollar", "dollars", "cent", "cents"),
+}
 _CUR = r"€|\$|£|¥|CHF|EUR|USD"
 _SCALE = r"(?:millions?|milliards?|mille|billions?)"
 _AMOUNT = rf"({_NUM})(?:,(\d+))?"
@@ -221,32 +249,55 @@ def _money(sign: str, int_part: str, frac: str | None, cur: str, scale: str | No
 def read_money(text: str, locale: str) -> str:
     text = re.sub(
         rf"([-−]?)(?<![\w,.]){_AMOUNT}{_SP}*(?:({_SCALE}){_SP}*(?:d['’]|de{_SP}+)?)?({_CUR})(?![\w])",
-        lambda m: _money(m[1], m[2], m[3], m[5], m[4], locale), text,
+        lambda m: _money(m[1], m[2], m[3], m[5], m[4], locale),
+        text,
     )
     return re.sub(
         rf"({_CUR}){_SP}?([-−]?){_AMOUNT}(?:{_SP}+({_SCALE}))?(?![\w,])",
-        lambda m: _money(m[2], m[3], m[4], m[1], m[5], locale), text,
+        lambda m: _money(m[2], m[3], m[4], m[1], m[5], locale),
+        text,
     )
 
 
 def read_percent(text: str, locale: str) -> str:
     return re.sub(
         rf"([-−+]?)(?<![\w,.]){_AMOUNT}{_SP}*%",
-        lambda m: say_number(m[1], digits_of(m[2]), m[3], locale) + " pour cent", text,
+        lambda m: say_number(m[1], digits_of(m[2]), m[3], locale) + " pour cent",
+        text,
     )
 
 
 _UNITS: dict[str, tuple[str, str]] = {
-    "km/h": ("kilomètre heure", "kilomètres heure"), "km²": ("kilomètre carré", "kilomètres carrés"),
-    "m²": ("mètre carré", "mètres carrés"), "m³": ("mètre cube", "mètres cubes"),
-    "km": ("kilomètre", "kilomètres"), "cm": ("centimètre", "centimètres"), "mm": ("millimètre", "millimètres"),
-    "m": ("mètre", "mètres"), "kg": ("kilo", "kilos"), "g": ("gramme", "grammes"), "mg": ("milligramme", "milligrammes"),
-    "t": ("tonne", "tonnes"), "l": ("litre", "litres"), "L": ("litre", "litres"), "ml": ("millilitre", "millilitres"),
-    "cl": ("centilitre", "centilitres"), "ha": ("hectare", "hectares"), "°C": ("degré Celsius", "degrés Celsius"),
-    "°F": ("degré Fahrenheit", "degrés Fahrenheit"), "°": ("degré", "degrés"), "kW": ("kilowatt", "kilowatts"),
-    "MW": ("mégawatt", "mégawatts"), "kWh": ("kilowattheure", "kilowattheures"), "Go": ("gigaoctet", "gigaoctets"),
-    "Mo": ("mégaoctet", "mégaoctets"), "min": ("minute", "minutes"), "mn": ("minute", "minutes"),
-    "s": ("seconde", "secondes"), "ms": ("milliseconde", "millisecondes"), "hab.": ("habitant", "habitants"),
+    "km/h": ("kilomètre heure", "kilomètres heure"),
+    "km²": ("kilomètre carré", "kilomètres carrés"),
+    "m²": ("mètre carré", "mètres carrés"),
+    "m³": ("mètre cube", "mètres cubes"),
+    "km": ("kilomètre", "kilomètres"),
+    "cm": ("centimètre", "centimètres"),
+    "mm": ("millimètre", "millimètres"),
+    "m": ("mètre", "mètres"),
+    "kg": ("kilo", "kilos"),
+    "g": ("gramme", "grammes"),
+    "mg": ("milligramme", "milligrammes"),
+    "t": ("tonne", "tonnes"),
+    "l": ("litre", "litres"),
+    "L": ("litre", "litres"),
+    "ml": ("millilitre", "millilitres"),
+    "cl": ("centilitre", "centilitres"),
+    "ha": ("hectare", "hectares"),
+    "°C": ("degré Celsius", "degrés Celsius"),
+    "°F": ("degré Fahrenheit", "degrés Fahrenheit"),
+    "°": ("degré", "degrés"),
+    "kW": ("kilowatt", "kilowatts"),
+    "MW": ("mégawatt", "mégawatts"),
+    "kWh": ("kilowattheure", "kilowattheures"),
+    "Go": ("gigaoctet", "gigaoctets"),
+    "Mo": ("mégaoctet", "mégaoctets"),
+    "min": ("minute", "minutes"),
+    "mn": ("minute", "minutes"),
+    "s": ("seconde", "secondes"),
+    "ms": ("milliseconde", "millisecondes"),
+    "hab.": ("habitant", "habitants"),
 }
 _UNIT_RE = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
 
@@ -299,7 +350,11 @@ def read_ordinals(text: str, locale: str) -> str:
         return f"{m[1]} {'premier' if v == 1 and m[2] == 'Ier' else cardinal(v, locale)}"
 
     # Louis XIV, Jean-Paul II, Elizabeth II, François Ier, chapitre IV: a name then a numeral.
-    text = re.sub(r"\b([A-ZÀ-Þ][a-zà-ÿ]+(?:-[A-ZÀ-Þ][a-zà-ÿ]+)?|[Cc]hapitre|[Aa]cte|[Tt]ome|[Ss]aison)\s+(Ier|[IVXL]{1,6})\b(?![-'’])", regnal, text)
+    text = re.sub(
+        r"\b([A-ZÀ-Þ][a-zà-ÿ]+(?:-[A-ZÀ-Þ][a-zà-ÿ]+)?|[Cc]hapitre|[Aa]cte|[Tt]ome|[Ss]aison)\s+(Ier|[IVXL]{1,6})\b(?![-'’])",
+        regnal,
+        text,
+    )
     return text
 
 
@@ -327,17 +382,38 @@ def read_fractions_ranges(text: str, locale: str) -> str:
 # --- abbreviations and acronyms --------------------------------------------------------------
 
 _ABBREVIATIONS: tuple[tuple[str, str], ...] = (
-    (r"\bMM\.(?=\s)", "messieurs"), (r"\bM\.(?=\s+[A-ZÀ-Þ])", "monsieur"), (r"\bMmes\b\.?", "mesdames"),
-    (r"\bMme\b\.?", "madame"), (r"\bMlles?\b\.?", "mademoiselle"), (r"\bMe\b(?=\s+[A-ZÀ-Þ])", "maître"),
-    (r"\bDr\b\.?(?=\s)", "docteur"), (r"\bPr\b\.?(?=\s)", "professeur"), (r"\bMgr\b\.?", "monseigneur"),
-    (r"\bSte\b\.?(?=[\s-])", "sainte"), (r"\bSt\b\.?(?=[\s-])", "saint"), (r"\b[nN]°\s*", "numéro "),
-    (r"\bn[oº]\.?\s*(?=\d)", "numéro "), (r"\betc\.", "et cetera."), (r"\betc\b", "et cetera"),
-    (r"\bcf\.", "confer"), (r"\bp\.\s*(?=\d)", "page "), (r"\bpp\.\s*(?=\d)", "pages "),
-    (r"\bav\.\s*J\.?-C\.?", "avant Jésus-Christ"), (r"\bapr\.\s*J\.?-C\.?", "après Jésus-Christ"),
-    (r"\bJ\.-C\.", "Jésus-Christ"), (r"\benv\.(?=\s)", "environ"), (r"\btél\.(?=\s)", "téléphone"),
-    (r"\bav\.(?=\s)", "avenue"), (r"\bbd\b\.?(?=\s)", "boulevard"), (r"\bvol\.(?=\s*\d)", "volume"),
-    (r"\bex\.(?=\s)", "par exemple"), (r"\bi\.e\.", "c'est-à-dire"), (r"\bc\.-à-d\.", "c'est-à-dire"),
-    (r"\bhab\.(?=\s|$)", "habitants"), (r"\bMds?\b", "milliards"), (r"\bMns?\b", "millions"),
+    (r"\bMM\.(?=\s)", "messieurs"),
+    (r"\bM\.(?=\s+[A-ZÀ-Þ])", "monsieur"),
+    (r"\bMmes\b\.?", "mesdames"),
+    (r"\bMme\b\.?", "madame"),
+    (r"\bMlles?\b\.?", "mademoiselle"),
+    (r"\bMe\b(?=\s+[A-ZÀ-Þ])", "maître"),
+    (r"\bDr\b\.?(?=\s)", "docteur"),
+    (r"\bPr\b\.?(?=\s)", "professeur"),
+    (r"\bMgr\b\.?", "monseigneur"),
+    (r"\bSte\b\.?(?=[\s-])", "sainte"),
+    (r"\bSt\b\.?(?=[\s-])", "saint"),
+    (r"\b[nN]°\s*", "numéro "),
+    (r"\bn[oº]\.?\s*(?=\d)", "numéro "),
+    (r"\betc\.", "et cetera."),
+    (r"\betc\b", "et cetera"),
+    (r"\bcf\.", "confer"),
+    (r"\bp\.\s*(?=\d)", "page "),
+    (r"\bpp\.\s*(?=\d)", "pages "),
+    (r"\bav\.\s*J\.?-C\.?", "avant Jésus-Christ"),
+    (r"\bapr\.\s*J\.?-C\.?", "après Jésus-Christ"),
+    (r"\bJ\.-C\.", "Jésus-Christ"),
+    (r"\benv\.(?=\s)", "environ"),
+    (r"\btél\.(?=\s)", "téléphone"),
+    (r"\bav\.(?=\s)", "avenue"),
+    (r"\bbd\b\.?(?=\s)", "boulevard"),
+    (r"\bvol\.(?=\s*\d)", "volume"),
+    (r"\bex\.(?=\s)", "par exemple"),
+    (r"\bi\.e\.", "c'est-à-dire"),
+    (r"\bc\.-à-d\.", "c'est-à-dire"),
+    (r"\bhab\.(?=\s|$)", "habitants"),
+    (r"\bMds?\b", "milliards"),
+    (r"\bMns?\b", "millions"),
 )
 
 
@@ -367,10 +443,72 @@ def acronym_reading(word: str) -> str:
 
 # Ordinary French words typed in capitals (headlines) are words, not acronyms.
 _CAPS_WORDS = set(
-    """UN UNE DEUX TROIS QUATRE CINQ SIX SEPT HUIT NEUF DIX ONZE DOUZE VINGT TRENTE CENT CENTS MILLE
-    LE LA LES DE DU DES ET EN AU AUX UNE SUR PAR POUR PAS NON OUI MORT MORTS MIX CIVIL CIVILS VIE
-    FIN CRISE GUERRE PAIX LOI ROI ELLE IL ILS EST SONT ONT AVEC SANS DANS TOUT TOUS FEU EAU AIR
-    MAI MARS JUIN""".split()
+    [
+        "UN",
+        "UNE",
+        "DEUX",
+        "TROIS",
+        "QUATRE",
+        "CINQ",
+        "SIX",
+        "SEPT",
+        "HUIT",
+        "NEUF",
+        "DIX",
+        "ONZE",
+        "DOUZE",
+        "VINGT",
+        "TRENTE",
+        "CENT",
+        "CENTS",
+        "MILLE",
+        "LE",
+        "LA",
+        "LES",
+        "DE",
+        "DU",
+        "DES",
+        "ET",
+        "EN",
+        "AU",
+        "AUX",
+        "UNE",
+        "SUR",
+        "PAR",
+        "POUR",
+        "PAS",
+        "NON",
+        "OUI",
+        "MORT",
+        "MORTS",
+        "MIX",
+        "CIVIL",
+        "CIVILS",
+        "VIE",
+        "FIN",
+        "CRISE",
+        "GUERRE",
+        "PAIX",
+        "LOI",
+        "ROI",
+        "ELLE",
+        "IL",
+        "ILS",
+        "EST",
+        "SONT",
+        "ONT",
+        "AVEC",
+        "SANS",
+        "DANS",
+        "TOUT",
+        "TOUS",
+        "FEU",
+        "EAU",
+        "AIR",
+        "MAI",
+        "MARS",
+        "JUIN",
+    ]
 )
 
 
@@ -410,7 +548,11 @@ def read_numbers(text: str, locale: str) -> str:
         # 1.2.3.4, version numbers, IP addresses: read each part, "point" between.
         return " point ".join(cardinal_str(p, locale) for p in m[0].split("."))
 
-    text = re.sub(r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w])(?!\.\d)", lambda m: m[0] if re.fullmatch(rf"{_NUM}", m[0]) else dotted(m), text)
+    text = re.sub(
+        r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w])(?!\.\d)",
+        lambda m: m[0] if re.fullmatch(rf"{_NUM}", m[0]) else dotted(m),
+        text,
+    )
     text = re.sub(r"(?<![\w.])\d+\.\d{1,2}(?![\d\w])", lambda m: dotted(m), text)
     text = _NUMBER.sub(lambda m: _number_match(m, locale, m.string), text)
     # numbers glued to letters (G20, A380, 4x4): split and read

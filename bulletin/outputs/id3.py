@@ -84,12 +84,26 @@ def write_tags(path: Path, info: TagInfo, chapters: Sequence[ChapterMark]) -> No
     tag.add(TSSE(encoding=3, text="bulletin"))
     ids = [f"chp{i:03d}" for i in range(len(chapters))]
     if chapters:
-        tag.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-                     child_element_ids=ids, sub_frames=[TIT2(encoding=3, text="Sommaire")]))
+        tag.add(
+            CTOC(
+                element_id="toc",
+                flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                child_element_ids=ids,
+                sub_frames=[TIT2(encoding=3, text="Sommaire")],
+            )
+        )
     for cid, ch in zip(ids, chapters, strict=True):
         sub: list[Frame] = [TIT2(encoding=3, text=ch.title)]
-        tag.add(CHAP(element_id=cid, start_time=int(ch.start_ms), end_time=int(ch.end_ms),
-                     start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF, sub_frames=sub))
+        tag.add(
+            CHAP(
+                element_id=cid,
+                start_time=int(ch.start_ms),
+                end_time=int(ch.end_ms),
+                start_offset=0xFFFFFFFF,
+                end_offset=0xFFFFFFFF,
+                sub_frames=sub,
+            )
+        )
     try:
         tag.save(str(path), v2_version=4)
     except OSError as exc:
