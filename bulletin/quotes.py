@@ -855,7 +855,46 @@ class QuoteDetector:
             self._drop_unclosed(spans_per)
         self._classify(spans_per)
         self._attribute(spans_per)
-        return [self._pieces(paras[i], spans_per[i]) for i in range(len(paras))]
+        pieces = [self._pieces(paras[i], spans_per[i]) for i in range(len(paras))]
+        self._interview_turns(pieces, spans_per)
+        return pieces
+
+    def _last_full_name(self, before_block: int) -> str:
+        """The last two-word name written before a block (the person an interview is with)."""
+        for text in reversed(self.paragraphs[:before_block]):
+            names = [n for _, n in _names_in(text) if len(_strip_title(n)[0].split()) >= 2]
+            if names:
+                return self.canonical(_strip_title(names[-1])[0])
+        return "la personne interviewée"
+
+    def _interview_turns(self, pieces: list[list[Piece]], spans_per: list[list[_Span]]) -> None:
+        """Interview dashes (— Question ? — Réponse.): each turn is a quote, questions by the
+        interviewer, answers by the person interviewed (the last person named before)."""
+        guest: str | None = None
+        guest_gender: Gender | None = None
+        for bi, text in enumerate(self.paragraphs):
+            stripped = text.strip()
+            prev = self.paragraphs[bi - 1].strip() if bi else ""
+            is_attribution_line = (
+                bool(prev)
+                and prev[:1] in '«“"'
+                and not any(s.standalone is False for s in spans_per[bi - 1])
+                and bool(spans_per[bi - 1])
+            )
+            if stripped[:1] not in _DASHES or is_attribution_line or any(s.standalone for s in spans_per[bi]):
+                continue
+            turns = [t for t in re.split(r"(?:^|\s)[—–]\s+", stripped) if _words(t)]
+            if not turns:
+                continue
+            if guest is None:
+                guest, guest_gender = self._last_full_name(bi), None
+            out: list[Piece] = []
+            for turn in turns:
+                if turn.rstrip().endswith("?"):
+                    out.append(Piece("quote", turn, "le journaliste", None))
+                else:
+                    out.append(Piece("quote", turn, guest, guest_gender))
+            pieces[bi] = out
 
     def _continue(self, text: str, lead: int) -> tuple[list[_Span], int | None]:
         """Rescan a continued paragraph: everything up to the first top-level » closes the quote."""

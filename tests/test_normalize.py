@@ -91,3 +91,10 @@ def test_bad_lexicon(tmp_path: Path) -> None:
         load_lexicon(p, user=False)
     with pytest.raises(ConfigError, match="no such lexicon"):
         load_lexicon(tmp_path / "none.toml", user=False)
+
+
+def test_mixed_scripts_do_not_crash() -> None:
+    text = "Москва 2024, القاهرة ٣ أيام, 東京 ５ 人, Ελλάδα 12 %, emoji 👍🏽 et 7"
+    out = normalize(text, "fr-FR")
+    assert not re.search(r"\d", out)
+    assert "Москва" in out and "東京" in out and "pour cent" in out

@@ -137,3 +137,29 @@ def test_three_hundred_quotes_and_linear_words() -> None:
     para = " ".join(f"« Phrase numéro {i} ici », dit Paul Martin." for i in range(300))
     got = quotes(para)
     assert len(got) == 300 and all(s == "Paul Martin" for _, s in got)
+
+
+def test_interview_dashes_alternate_speakers() -> None:
+    got = quotes(
+        "Nous avons rencontré Inès Barbier, maraîchère à Gembloux.",
+        "— Comment se passe la saison ?",
+        "— Mal. Il a trop plu en juin.",
+        "— Et la suite ? — Nous replanterons en septembre.",
+    )
+    assert got == [
+        ("Comment se passe la saison ?", "le journaliste"),
+        ("Mal. Il a trop plu en juin.", "Inès Barbier"),
+        ("Et la suite ?", "le journaliste"),
+        ("Nous replanterons en septembre.", "Inès Barbier"),
+    ]
+
+
+def test_quote_marks_in_headings_are_left_alone() -> None:
+    from bulletin.article import parse_text
+    from bulletin.script import build_script
+
+    from .test_script import VOICES
+
+    art = parse_text("title: T\n\nUn début.\n\nLe « pacte » en débat\n\nUne suite.")
+    s = build_script(art, VOICES)
+    assert [x.kind for x in s.segments] == ["title", "narration", "heading", "narration"]
