@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import ClassVar, Literal
 
 from .errors import ArticleError
+from .french import MONTHS
 
 
 def _latin1_fallback(err: UnicodeError) -> tuple[str, int]:
@@ -34,26 +35,7 @@ _SEED_DATE = re.compile(r"^\s*date\s+(\d{4}(?:-\d{2}){0,2})\b\s*(.*)$", re.I | r
 _ISO_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 _FINAL_PUNCT = tuple('.!?…:;,»"”)]')
 _OPENERS = tuple('«“„"—–-•*')
-_MONTHS = {
-    m: i
-    for i, m in enumerate(
-        [
-            "janvier",
-            "février",
-            "mars",
-            "avril",
-            "mai",
-            "juin",
-            "juillet",
-            "août",
-            "septembre",
-            "octobre",
-            "novembre",
-            "décembre",
-        ],
-        start=1,
-    )
-}
+_MONTHS = {m: i for i, m in enumerate(MONTHS, start=1)}
 _BINARY_MAGIC = (b"ID3", b"\xff\xfb", b"PK\x03\x04", b"%PDF", b"\x89PNG", b"\x1f\x8b", b"RIFF", b"GIF8")
 
 

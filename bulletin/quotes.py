@@ -27,6 +27,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from .french import WEEKDAYS
+
 Gender = Literal["f", "m"]
 PieceKind = Literal["narration", "quote"]
 
@@ -197,13 +199,6 @@ _FUNCTION = set(
         "les",
         "leur",
         "lors",
-        "lundi",
-        "mardi",
-        "mercredi",
-        "jeudi",
-        "vendredi",
-        "samedi",
-        "dimanche",
         "mais",
         "malgré",
         "même",
@@ -257,7 +252,7 @@ _FUNCTION = set(
         "deux",
         "trois",
     ]
-)
+) | set(WEEKDAYS)
 _DETERMINERS = {"le", "la", "l'", "l’", "les", "un", "une", "son", "sa", "ses", "leur", "ce", "cette", "cet"}
 _PRONOUNS: dict[str, Gender | None] = {"il": "m", "elle": "f", "ils": "m", "elles": "f", "on": None}
 
@@ -434,13 +429,6 @@ _NP_STOP = set(
         "durant",
         "pendant",
         "selon",
-        "lundi",
-        "mardi",
-        "mercredi",
-        "jeudi",
-        "vendredi",
-        "samedi",
-        "dimanche",
         "hier",
         "aujourd'hui",
         "aujourd’hui",
@@ -472,7 +460,7 @@ _NP_STOP = set(
         "vers",
         "ainsi",
     ]
-)
+) | set(WEEKDAYS)
 
 
 def _starts_with_det(np: str) -> bool:

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
+from ..french import MONTHS
 from .numbers import (
     cardinal,
     cardinal_str,
@@ -26,20 +27,6 @@ Rule = Callable[[str, str], str]
 _SP = "[ \u00a0\u202f\u2009]"  # space, no-break, narrow no-break, thin
 _NUM = rf"\d{{1,3}}(?:(?:{_SP}|\.)\d{{3}})+(?!\d)|\d+"  # 11 000, 3.000, 1.500.000, 42
 _NUMBER = re.compile(rf"(?<![\w.,])([-−+]?)({_NUM})(?:,(\d+))?(?![\w])")
-MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
 _MONTH_ALT = "|".join(MONTHS) + "|fevrier|aout|decembre"
 _FEMININE_NOUNS = (
     "heure|heures|personne|personnes|fois|semaine|semaines|année|années|minute|minutes|seconde|"
