@@ -26,6 +26,11 @@ def ffmpeg_exe() -> str:
         raise AudioError(f"no ffmpeg binary available ({exc}); reinstall with 'pip install imageio-ffmpeg'") from exc
 
 
+def _quiet_ffmpeg() -> list[str]:
+    """ffmpeg that reads no keyboard and reports only errors."""
+    return [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error"]
+
+
 def encode_mp3(
     pcm: bytes,
     sample_rate: int,
@@ -37,11 +42,7 @@ def encode_mp3(
 ) -> None:
     """Encode 16-bit PCM to an MP3 file in one ffmpeg run, PCM fed through a pipe."""
     cmd = [
-        ffmpeg_exe(),
-        "-hide_banner",
-        "-nostdin",
-        "-loglevel",
-        "error",
+        *_quiet_ffmpeg(),
         "-f",
         "s16le",
         "-ar",
@@ -79,11 +80,7 @@ def encode_mp3(
 def decode_to_pcm(path: Path, sample_rate: int = 22050, channels: int = 1) -> bytes:
     """Decode any audio file to 16-bit PCM at ``sample_rate``."""
     cmd = [
-        ffmpeg_exe(),
-        "-hide_banner",
-        "-nostdin",
-        "-loglevel",
-        "error",
+        *_quiet_ffmpeg(),
         "-i",
         str(path),
         "-f",
