@@ -11,7 +11,7 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -37,7 +37,14 @@ ArticleArg = Annotated[
 LocaleOpt = Annotated[
     str, typer.Option("--locale", "-l", help="French of fr-FR, fr-BE, fr-CH or fr-CA: voices and numbers (septante…).")
 ]
-EngineOpt = Annotated[str, typer.Option("--engine", "-e", help="Speech engine; 'bulletin voices' lists them.")]
+EngineOpt = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        "-e",
+        help="auto (Google's voice when reachable, else offline), gtts or espeak; see 'bulletin voices'.",
+    ),
+]
 TitleOpt = Annotated[str | None, typer.Option("--title", help="Title to announce, instead of the article's own.")]
 LexiconOpt = Annotated[
     Path | None, typer.Option("--lexicon", help='Extra pronunciation lexicon (TOML: [words] Name = "spoken").')
@@ -65,6 +72,7 @@ def _options(
     announce: bool,
     rate: float = 1.0,
     show: str = "Bulletin",
+    **extra: Any,
 ) -> Options:
     from .casting import parse_speaker_voices
     from .pipeline import Options
@@ -78,6 +86,7 @@ def _options(
         announce_quotes=announce,
         rate=rate,
         show=show,
+        **extra,
     )
 
 
@@ -88,9 +97,17 @@ def make(
         Path | None,
         typer.Option("--output", "-o", help="Where to write the MP3 [default: audio_out/<date>-<slug>.mp3]."),
     ] = None,
-    engine: EngineOpt = "espeak",
+    engine: EngineOpt = "auto",
     locale: LocaleOpt = "fr-FR",
     title: TitleOpt = None,
+    fallback: Annotated[
+        bool, typer.Option("--fallback", help="If the engine fails mid-bulletin, finish with the offline voice.")
+    ] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=32, help="Parallel requests to gTTS.")] = 6,
+    cache_dir: Annotated[
+        Path | None, typer.Option("--cache-dir", help="Clip cache folder [default: ~/.cache/bulletin/clips].")
+    ] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither reuse nor store clips.")] = False,
     show: Annotated[str, typer.Option("--show", help="Show name, written as ID3 album and artist.")] = "Bulletin",
     rate: Annotated[float, typer.Option("--rate", help="Speaking rate, 0.7 (slow) to 1.3 (fast).")] = 1.0,
     lexicon: LexiconOpt = None,
@@ -106,7 +123,10 @@ def make(
 
     from .pipeline import make_bulletin
 
-    opts = _options(engine, locale, title, lexicon, speaker_voice, announce_quotes, rate, show)
+    opts = _options(
+        engine, locale, title, lexicon, speaker_voice, announce_quotes, rate, show,
+        fallback=fallback, jobs=jobs, cache_dir=cache_dir, use_cache=not no_cache,
+    )  # fmt: skip
     if quiet or (not sys.stderr.isatty() and os.environ.get("BULLETIN_PROGRESS") != "1"):
         result = make_bulletin(article, output, opts)
     else:
@@ -123,6 +143,7 @@ def make(
                 bar.update(task, completed=done, total=total)
 
             result = make_bulletin(article, output, opts, progress=tick)
+    typer.echo(f"engine: {result.engine}", err=True)
     secs = result.duration_ms / 1000
     typer.echo(f"{result.path}  ({int(secs // 60)} min {secs % 60:04.1f} s)")
 
@@ -133,7 +154,7 @@ def script(
     format: Annotated[
         ScriptFormat, typer.Option("--format", "-f", help="json (for tools) or table (for people).")
     ] = ScriptFormat.table,
-    engine: EngineOpt = "espeak",
+    engine: EngineOpt = "auto",
     locale: LocaleOpt = "fr-FR",
     title: TitleOpt = None,
     lexicon: LexiconOpt = None,
@@ -162,6 +183,31 @@ def script(
         text = s.text or s.spoken
         table.add_row(str(i), s.kind, s.speaker or "", s.voice, text[:70] + ("…" if len(text) > 70 else ""))
     Console(width=max(100, Console().width)).print(table)
+
+
+cache_app = typer.Typer(help="The clip cache: what it holds, and emptying it.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+CacheDirOpt = Annotated[
+    Path | None, typer.Option("--cache-dir", help="Cache folder [default: ~/.cache/bulletin/clips].")
+]
+
+
+@cache_app.command("info")
+def cache_info(cache_dir: CacheDirOpt = None) -> None:
+    """Where the clip cache is, how many clips it holds and their size."""
+    from .cache import ClipCache
+
+    st = ClipCache(cache_dir).stats()
+    typer.echo(f"{st.path}: {st.entries} clips, {st.bytes / 1_048_576:.1f} MB")
+
+
+@cache_app.command("clear")
+def cache_clear(cache_dir: CacheDirOpt = None) -> None:
+    """Delete every cached clip (they are made again when needed)."""
+    from .cache import ClipCache
+
+    cache = ClipCache(cache_dir)
+    typer.echo(f"removed {cache.clear()} clips from {cache.root}")
 
 
 @app.command()
@@ -216,6 +262,10 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("bulletin: interrupted", err=True)
         sys.exit(130)
+    except SystemExit as exc:
+        if exc.code == 130:  # Typer turns Ctrl-C into a silent exit 130
+            typer.echo("bulletin: interrupted; nothing was written", err=True)
+        raise
     except Exception as exc:  # a bug, not bad input: still one line, with how to see more
         if os.environ.get("BULLETIN_DEBUG"):
             raise

@@ -77,12 +77,23 @@ def encode_mp3(
         raise AudioError(f"ffmpeg failed to encode the MP3: {msg[-1] if msg else proc.returncode}")
 
 
-def decode_to_pcm(path: Path, sample_rate: int = 22050, channels: int = 1) -> bytes:
-    """Decode any audio file to 16-bit PCM at ``sample_rate``."""
+def decode_to_pcm(
+    path: Path | str,
+    sample_rate: int = 22050,
+    channels: int = 1,
+    *,
+    data: bytes | None = None,
+    filters: str | None = None,
+) -> bytes:
+    """Decode an audio file (or ``data``, with ``path`` naming its format) to 16-bit PCM at ``sample_rate``.
+
+    ``filters`` is an ffmpeg audio filter chain (tempo or pitch changes) applied on the way.
+    """
+    source = ["-f", str(path), "-i", "pipe:0"] if data is not None else ["-i", str(path)]
     cmd = [
         *_quiet_ffmpeg(),
-        "-i",
-        str(path),
+        *source,
+        *(["-af", filters] if filters else []),
         "-f",
         "s16le",
         "-ac",
@@ -91,10 +102,14 @@ def decode_to_pcm(path: Path, sample_rate: int = 22050, channels: int = 1) -> by
         str(sample_rate),
         "pipe:1",
     ]
-    proc = subprocess.run(cmd, capture_output=True, check=False)
+    try:
+        proc = subprocess.run(cmd, input=data, capture_output=True, check=False)
+    except OSError as exc:
+        raise AudioError(f"cannot run ffmpeg: {exc}") from exc
     if proc.returncode != 0:
         msg = proc.stderr.decode(errors="replace").strip().splitlines()
-        raise AudioError(f"cannot decode {path}: {msg[-1] if msg else 'ffmpeg failed'}")
+        what = "the audio received" if data is not None else str(path)
+        raise AudioError(f"cannot decode {what}: {msg[-1] if msg else 'ffmpeg failed'}")
     return proc.stdout
 
 

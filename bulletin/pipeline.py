@@ -9,12 +9,14 @@ from pathlib import Path
 
 from .article import Article, read_article, slugify
 from .atomic import atomic_path, check_writable_dir
-from .engines.base import AudioChunk, Engine, get_engine
-from .errors import ConfigError
+from .cache import ClipCache, clip_key
+from .engines.base import AudioChunk, Engine, Voice, get_engine
+from .errors import ConfigError, EngineError
 from .ffmpeg import encode_mp3
 from .mix import prepare_clips, render
 from .normalize import LOCALES, load_lexicon
 from .outputs.id3 import TagInfo, write_tags
+from .parallel import run_parallel
 from .script import Script, build_script
 from .timeline import Timeline, place
 
@@ -28,8 +30,16 @@ DEFAULT_OUT_DIR = Path("audio_out")
 class Options:
     """Everything that shapes a bulletin besides the article."""
 
-    engine: str = "espeak"
-    """Engine name (``bulletin voices`` lists them)."""
+    engine: str = "auto"
+    """Engine name (``bulletin voices`` lists them); ``auto`` is gTTS when reachable, else espeak."""
+    fallback: bool = False
+    """When the engine fails mid-bulletin, finish the missing clips with the offline engine."""
+    jobs: int | None = None
+    """Parallel requests for engines that allow them (gTTS)."""
+    cache_dir: Path | None = None
+    """Clip cache folder (default: the user cache folder)."""
+    use_cache: bool = True
+    """Reuse and store clips in the cache."""
     locale: str = "fr-FR"
     """fr-FR, fr-BE, fr-CH or fr-CA: voices and number readings."""
     title: str | None = None
@@ -56,6 +66,8 @@ class Options:
 
 @dataclass(frozen=True)
 class BulletinResult:
+    engine: str
+    """Which engine spoke, and why (for ``auto``)."""
     path: Path
     duration_ms: int
     script: Script
@@ -71,7 +83,7 @@ def default_output(article: Article, title: str | None = None, folder: Path = DE
 def make_script(article: Article, options: Options, engine: Engine | None = None) -> Script:
     """The script of a bulletin, without synthesising anything."""
     options.check()
-    engine = engine or get_engine(options.engine)
+    engine = engine or get_engine("espeak" if options.engine == "auto" else options.engine)
     return build_script(
         article,
         engine.voices(options.locale),
@@ -83,19 +95,75 @@ def make_script(article: Article, options: Options, engine: Engine | None = None
     )
 
 
-def synthesize(script: Script, engine: Engine, rate: float, progress: Progress | None = None) -> list[AudioChunk]:
-    """One clip per segment; identical (voice, text) pairs are spoken once."""
-    memo: dict[tuple[str, str], AudioChunk] = {}
-    out: list[AudioChunk] = []
-    total = len(script.segments)
-    for i, seg in enumerate(script.segments):
-        key = (seg.voice, seg.spoken)
-        if key not in memo:
-            memo[key] = engine.synthesize(seg.spoken, script.voices[seg.voice], rate)
-        out.append(memo[key])
+def choose_engine(name: str, jobs: int | None = None) -> tuple[Engine, str]:
+    """The engine to use and, for ``auto``, why: gTTS when its service answers, else espeak-ng."""
+    if name != "auto":
+        engine = get_engine(name)
+        reason = "as asked"
+    else:
+        gtts = get_engine("gtts")
+        check = getattr(gtts, "reachable", None)
+        if check is not None and check():
+            engine, reason = gtts, "Google's speech service answered"
+        else:
+            engine, reason = get_engine("espeak"), "Google's speech service did not answer, so the offline voice"
+    if jobs is not None and hasattr(engine, "parallel"):
+        engine.parallel = max(1, jobs)
+    return engine, reason
+
+
+def _equivalent_voice(voice: Voice, primary: Engine, other: Engine) -> Voice:
+    """The voice in ``other`` at the same place in the casting as ``voice`` in ``primary``."""
+    mine = primary.voices(voice.locale)
+    theirs = other.voices(voice.locale)
+    index = next((i for i, v in enumerate(mine) if v.id == voice.id), 0)
+    return theirs[index % len(theirs)] if index == 0 else theirs[1 + (index - 1) % max(1, len(theirs) - 1)]
+
+
+def synthesize(
+    script: Script,
+    engine: Engine,
+    rate: float,
+    progress: Progress | None = None,
+    *,
+    cache: ClipCache | None = None,
+    fallback: Engine | None = None,
+) -> list[AudioChunk]:
+    """One clip per segment. Identical (voice, text) pairs are spoken once, cached clips are
+    reused, and engines that allow it are run in parallel (order is kept)."""
+    unique: dict[tuple[str, str], AudioChunk | None] = {}
+    for seg in script.segments:
+        unique.setdefault((seg.voice, seg.spoken), None)
+    keys = {k: clip_key(engine.name, engine.version, k[0], k[1], rate) for k in unique}
+    if cache is not None:
+        for k in unique:
+            unique[k] = cache.get(keys[k])
+    todo = [k for k, v in unique.items() if v is None]
+    done_count = len(unique) - len(todo)
+    if progress:
+        progress(done_count, len(unique))
+
+    def work(k: tuple[str, str]) -> AudioChunk:
+        voice = script.voices[k[0]]
+        try:
+            chunk = engine.synthesize(k[1], voice, rate)
+        except EngineError:
+            if fallback is None:
+                raise
+            return fallback.synthesize(k[1], _equivalent_voice(voice, engine, fallback), rate)
+        if cache is not None:
+            cache.put(keys[k], chunk)
+        return chunk
+
+    def finished(k: tuple[str, str], chunk: AudioChunk) -> None:
+        nonlocal done_count
+        unique[k] = chunk
+        done_count += 1
         if progress:
-            progress(i + 1, total)
-    return out
+            progress(done_count, len(unique))
+
+    run_parallel(todo, work, finished, workers=getattr(engine, "parallel", 1))
+    return [unique[(seg.voice, seg.spoken)] for seg in script.segments]  # type: ignore[misc]
 
 
 def make_bulletin(
@@ -112,10 +180,14 @@ def make_bulletin(
     article = read_article(article_path)
     target = Path(out) if out is not None else default_output(article, options.title)
     check_writable_dir(target.parent if str(target.parent) else Path("."))
-    engine = engine or get_engine(options.engine)
+    reason = "as given"
+    if engine is None:
+        engine, reason = choose_engine(options.engine, options.jobs)
     script = make_script(article, options, engine)
+    cache = ClipCache(options.cache_dir) if options.use_cache else None
+    fallback = get_engine("espeak") if options.fallback and engine.name != "espeak" else None
 
-    chunks = synthesize(script, engine, options.rate, progress)
+    chunks = synthesize(script, engine, options.rate, progress, cache=cache, fallback=fallback)
     sample_rate = max((c.sample_rate for c in chunks), default=22050)
     clips = prepare_clips(chunks, sample_rate)
     durations = [round(len(c.raw_data) / 2 * 1000 / sample_rate) for c in clips]
@@ -137,7 +209,7 @@ def make_bulletin(
     with atomic_path(target) as tmp:
         encode_mp3(pcm, sample_rate, tmp, bitrate=options.bitrate)
         write_tags(tmp, info, timeline.chapters(script.title))
-    return BulletinResult(target, timeline.duration_ms, script, timeline)
+    return BulletinResult(f"{engine.name} ({reason})", target, timeline.duration_ms, script, timeline)
 
 
 def transcript(script: Script) -> str:

@@ -3,9 +3,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# No test may reach the internet: `--engine auto`'s quick check and any gTTS request go to a
+# closed local port unless a test points them at its own server. Clips are cached per run.
+os.environ["BULLETIN_GTTS_ENDPOINT"] = "http://127.0.0.1:9"
+for _proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+    os.environ.pop(_proxy, None)
+os.environ.setdefault("XDG_CACHE_HOME", tempfile.mkdtemp(prefix="bulletin-test-cache-"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

@@ -18,6 +18,7 @@ Gender = Literal["f", "m"]
 ENTRY_POINT_GROUP = "bulletin.engines"
 _BUILTIN = {
     "espeak": "bulletin.engines.espeak:EspeakEngine",
+    "gtts": "bulletin.engines.gtts:GttsEngine",
 }
 
 

@@ -1,0 +1,227 @@
+"""The Google voice through gTTS, made fit for unattended use.
+
+gTTS builds each request (the real ``gTTS`` code prepares URL, headers and the ``jQ1olc`` RPC
+body); this module sends them itself, because gTTS's own ``stream()`` opens a new session per
+chunk with TLS verification turned off and no timeout. Here every request has a timeout, TLS is
+verified, connections are reused, 429/5xx/connection errors are retried with exponential
+backoff and jitter under one rate limit shared by all threads, and a 200 answer without audio
+is an error instead of an empty file.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import re
+import threading
+import time
+import urllib.parse
+from typing import Any
+
+from ..errors import EngineError, EngineUnavailable, UnknownVoiceError
+from ..ffmpeg import decode_to_pcm
+from .base import AudioChunk, Voice
+
+MAX_CHARS = 100  # gTTS's (and Google's) limit per request
+SAMPLE_RATE = 24000
+_AUDIO_LINE = re.compile(r'jQ1olc","\[\\"(.*)\\"]')
+_CLAUSE_END = re.compile(r"(?<=[.!?…;:,])\s+|\s+(?=[—–]\s)")
+
+# (voice suffix, tld, semitone shift, label). Anchor first. Google offers one voice per accent,
+# so speakers sharing an accent are told apart by a small pitch change.
+_ACCENTS = {"fr": "France", "ca": "Canada"}
+
+
+def merge_tokens(text: str, limit: int = MAX_CHARS) -> list[str]:
+    """Cut text at clause boundaries into pieces of at most ``limit`` characters, merging small
+    pieces: fewer requests, and Google's pause falls where a reader would pause anyway."""
+    pieces: list[str] = []
+    for clause in _CLAUSE_END.split(text.strip()):
+        clause = clause.strip()
+        while len(clause) > limit:  # a clause longer than the limit: cut at the last space
+            cut = clause.rfind(" ", 0, limit + 1)
+            cut = cut if cut > 0 else limit
+            pieces.append(clause[:cut].strip())
+            clause = clause[cut:].strip()
+        if clause:
+            pieces.append(clause)
+    merged: list[str] = []
+    for piece in pieces:
+        if merged and len(merged[-1]) + 1 + len(piece) <= limit:
+            merged[-1] = f"{merged[-1]} {piece}"
+        else:
+            merged.append(piece)
+    return merged
+
+
+class _RateLimiter:
+    """At most ``per_second`` request starts per second, across every thread."""
+
+    def __init__(self, per_second: float) -> None:
+        self.interval = 1.0 / per_second if per_second > 0 else 0.0
+        self.lock = threading.Lock()
+        self.next_at = 0.0
+
+    def wait(self) -> None:
+        with self.lock:
+            now = time.monotonic()
+            at = max(now, self.next_at)
+            self.next_at = at + self.interval
+        if at > now:
+            time.sleep(at - now)
+
+
+class GttsEngine:
+    """Google Translate's voice: French of France (tld fr) and of Canada (tld ca)."""
+
+    name = "gtts"
+
+    def __init__(
+        self,
+        *,
+        endpoint: str | None = None,
+        timeout: float = 10.0,
+        retries: int = 4,
+        backoff: float = 0.5,
+        rate_limit: float = 15.0,
+        jobs: int = 6,
+    ) -> None:
+        import os
+
+        # BULLETIN_GTTS_ENDPOINT redirects requests (tests, proxies); an explicit "" means Google.
+        if endpoint is None:
+            endpoint = os.environ.get("BULLETIN_GTTS_ENDPOINT", "")
+        self.endpoint = endpoint.rstrip("/") or None
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.parallel = max(1, jobs)
+        self._limiter = _RateLimiter(rate_limit)
+        self._local = threading.local()
+        self._count_lock = threading.Lock()
+        self.requests_made = 0
+
+    @property
+    def version(self) -> str:
+        import gtts
+
+        return f"gTTS {getattr(gtts, '__version__', '?')}"
+
+    def voices(self, locale: str) -> tuple[Voice, ...]:
+        if locale not in ("fr-FR", "fr-BE", "fr-CH", "fr-CA"):
+            raise UnknownVoiceError(f"no gTTS voices for locale {locale!r}")
+        home, other = ("ca", "fr") if locale == "fr-CA" else ("fr", "ca")
+        plan = [(home, 0), (other, 0), (home, -3), (other, -3), (home, 2), (other, 2)]
+        out = []
+        for tld, shift in plan:
+            name = tld if shift == 0 else f"{tld}{shift:+d}"
+            label = f"Google, accent {_ACCENTS[tld]}" + (f", {shift:+d} demi-tons" if shift else "")
+            out.append(
+                Voice(id=f"gtts:{name}", engine="gtts", name=name, locale=locale, gender="f", pitch=shift, label=label)
+            )
+        return tuple(out)
+
+    # --- network --------------------------------------------------------------------------
+
+    def _session(self) -> Any:
+        import requests
+
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.verify = True
+            self._local.session = session
+        return session
+
+    def _prepare(self, text: str, tld: str, slow: bool) -> Any:
+        from gtts import gTTS
+
+        tts = gTTS(
+            text, lang="fr", tld=tld, slow=slow, lang_check=False, pre_processor_funcs=[], tokenizer_func=lambda t: [t]
+        )
+        (request,) = tts._prepare_requests()  # one request: the text is at most 100 characters
+        if self.endpoint:
+            parts = urllib.parse.urlsplit(request.url)
+            request.url = self.endpoint + parts.path + (f"?{parts.query}" if parts.query else "")
+        return request
+
+    def _host(self, tld: str) -> str:
+        return self.endpoint or f"https://translate.google.{tld}"
+
+    def fetch(self, text: str, tld: str = "fr", slow: bool = False) -> bytes:
+        """MP3 bytes for at most 100 characters, with retries; raises EngineError subclasses."""
+        import requests
+
+        last = ""
+        for attempt in range(self.retries + 1):
+            if attempt:
+                delay = self.backoff * 2 ** (attempt - 1) + random.uniform(0, self.backoff)
+                time.sleep(min(delay, 30.0))
+            self._limiter.wait()
+            request = self._prepare(text, tld, slow)
+            with self._count_lock:
+                self.requests_made += 1
+            try:
+                response = self._session().send(request, timeout=(min(5.0, self.timeout), self.timeout))
+            except requests.exceptions.SSLError as exc:
+                raise EngineUnavailable(f"TLS certificate of {self._host(tld)} could not be verified: {exc}") from exc
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+                kind = "timed out" if isinstance(exc, requests.exceptions.Timeout) else "refused the connection"
+                last = f"{self._host(tld)} {kind}"
+                continue
+            except requests.exceptions.RequestException as exc:
+                raise EngineError(f"request to Google's speech service failed: {exc}") from exc
+            if response.status_code == 429 or response.status_code >= 500:
+                last = f"HTTP {response.status_code} ({response.reason})"
+                retry_after = response.headers.get("Retry-After", "")
+                if retry_after.isdigit() and attempt < self.retries:
+                    time.sleep(min(int(retry_after), 30))
+                continue
+            if response.status_code != 200:
+                raise EngineError(
+                    f"Google's speech service answered HTTP {response.status_code} ({response.reason}); "
+                    "its protocol may have changed: update gtts or use --engine espeak"
+                )
+            for line in response.iter_lines(chunk_size=4096):
+                match = _AUDIO_LINE.search(line.decode("utf-8", errors="replace"))
+                if match:
+                    return base64.b64decode(match.group(1))
+            raise EngineError("Google's speech service answered without audio; use --engine espeak, or retry later")
+        if "HTTP" in last:
+            raise EngineError(
+                f"Google's speech service kept failing ({last}) after {self.retries + 1} tries; "
+                "retry later or use --engine espeak"
+            )
+        raise EngineUnavailable(f"cannot reach Google's speech service ({last}); use --engine espeak to work offline")
+
+    def reachable(self, timeout: float = 2.0) -> bool:
+        """A quick check that the service answers at all (any HTTP status counts)."""
+        import requests
+
+        try:
+            requests.head(self._host("fr"), timeout=timeout, allow_redirects=False)
+        except requests.exceptions.RequestException:
+            return False
+        return True
+
+    # --- synthesis ------------------------------------------------------------------------
+
+    def synthesize(self, text: str, voice: Voice, rate: float = 1.0) -> AudioChunk:
+        tld = re.match(r"[a-z]+", voice.name)
+        if tld is None or tld.group(0) not in _ACCENTS:
+            raise UnknownVoiceError(f"gTTS has no voice {voice.name!r}")
+        slow = rate <= 0.85
+        mp3 = b"".join(self.fetch(piece, tld.group(0), slow) for piece in merge_tokens(text))
+        filters = []
+        if voice.pitch:
+            factor = 2 ** (voice.pitch / 12)
+            filters += [
+                f"asetrate={round(SAMPLE_RATE * factor)}",
+                f"aresample={SAMPLE_RATE}",
+                f"atempo={1 / factor:.4f}",
+            ]
+        tempo = rate / 0.7 if slow else rate  # gTTS's slow mode is roughly 0.7x
+        if abs(tempo - 1.0) > 0.01:
+            filters.append(f"atempo={min(2.0, max(0.5, tempo)):.4f}")
+        pcm = decode_to_pcm("mp3", SAMPLE_RATE, data=mp3, filters=",".join(filters) or None)
+        return AudioChunk(SAMPLE_RATE, 2, 1, pcm)
