@@ -26,6 +26,12 @@ def check_writable_dir(folder: Path) -> None:
         raise OutputError(f"cannot write in {folder}: {exc.strerror or exc}") from exc
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success it replaces ``target`` atomically.
@@ -51,6 +57,8 @@ def atomic_path(target: Path) -> Iterator[Path]:
         if blockable:  # a signal held back fires here, inside the try, so cleanup runs
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
         yield tmp
+        # mkstemp creates 0600; a published file gets the usual rw-r--r-- (after the umask).
+        os.chmod(tmp, 0o666 & ~_umask())
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, target)

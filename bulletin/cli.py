@@ -70,8 +70,8 @@ def _options(
     lexicon: Path | None,
     speaker_voice: list[str] | None,
     announce: bool,
-    rate: float = 1.0,
-    show: str = "Bulletin",
+    rate: float | None = None,
+    show: str | None = None,
     **extra: Any,
 ) -> Options:
     from .casting import parse_speaker_voices
@@ -108,8 +108,28 @@ def make(
         Path | None, typer.Option("--cache-dir", help="Clip cache folder [default: ~/.cache/bulletin/clips].")
     ] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither reuse nor store clips.")] = False,
-    show: Annotated[str, typer.Option("--show", help="Show name, written as ID3 album and artist.")] = "Bulletin",
-    rate: Annotated[float, typer.Option("--rate", help="Speaking rate, 0.7 (slow) to 1.3 (fast).")] = 1.0,
+    show: Annotated[
+        str | None,
+        typer.Option("--show", help="Show name: ID3 album/artist, a spoken opening and closing, and a chime."),
+    ] = None,
+    preset: Annotated[
+        str,
+        typer.Option(
+            "--preset", "-p", help="podcast (-16 LUFS, 44.1 kHz), broadcast (EBU R128 -23 LUFS) or accessible."
+        ),
+    ] = "podcast",
+    rate: Annotated[
+        float | None, typer.Option("--rate", help="Speaking rate, 0.7 (slow) to 1.3 (fast) [default: the preset's].")
+    ] = None,
+    outputs: Annotated[
+        str,
+        typer.Option("--outputs", help="Comma-separated: mp3, vtt, srt, chapters, json, daisy, folder, or all."),
+    ] = "mp3,vtt,chapters",
+    intro: Annotated[Path | None, typer.Option("--intro", help="Jingle to play before the bulletin.")] = None,
+    outro: Annotated[Path | None, typer.Option("--outro", help="Jingle to play after it.")] = None,
+    cover: Annotated[
+        Path | None, typer.Option("--cover", help="Cover image (PNG or JPEG) embedded in the MP3.")
+    ] = None,
     lexicon: LexiconOpt = None,
     speaker_voice: SpeakerVoiceOpt = None,
     announce_quotes: AnnounceOpt = False,
@@ -126,6 +146,7 @@ def make(
     opts = _options(
         engine, locale, title, lexicon, speaker_voice, announce_quotes, rate, show,
         fallback=fallback, jobs=jobs, cache_dir=cache_dir, use_cache=not no_cache,
+        preset=preset, outputs=outputs, intro=intro, outro=outro, cover=cover,
     )  # fmt: skip
     if quiet or (not sys.stderr.isatty() and os.environ.get("BULLETIN_PROGRESS") != "1"):
         result = make_bulletin(article, output, opts)
@@ -183,6 +204,14 @@ def script(
         text = s.text or s.spoken
         table.add_row(str(i), s.kind, s.speaker or "", s.voice, text[:70] + ("…" if len(text) > 70 else ""))
     Console(width=max(100, Console().width)).print(table)
+
+
+@app.command()
+def inspect(file: Annotated[Path, typer.Argument(help="Any MP3 file.", show_default=False)]) -> None:
+    """Print the tags, chapters, duration and loudness of any MP3, ours or not."""
+    from .inspect import inspect_file
+
+    typer.echo(inspect_file(file))
 
 
 cache_app = typer.Typer(help="The clip cache: what it holds, and emptying it.", no_args_is_help=True)

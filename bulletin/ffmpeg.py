@@ -39,6 +39,7 @@ def encode_mp3(
     channels: int = 1,
     bitrate: str = "64k",
     out_rate: int | None = None,
+    filters: str | None = None,
 ) -> None:
     """Encode 16-bit PCM to an MP3 file in one ffmpeg run, PCM fed through a pipe."""
     cmd = [
@@ -52,8 +53,10 @@ def encode_mp3(
         "-i",
         "pipe:0",
     ]
-    if out_rate and out_rate != sample_rate:
-        cmd += ["-ar", str(out_rate)]
+    if filters:
+        cmd += ["-af", filters]
+    if filters or (out_rate and out_rate != sample_rate):
+        cmd += ["-ar", str(out_rate or sample_rate)]  # loudnorm works at 192 kHz: always set the rate
     cmd += [
         "-c:a",
         "libmp3lame",

@@ -1,4 +1,4 @@
-"""Rendering: clips levelled to one format, joined with silences, encoded once.
+"""Rendering: clips levelled to one loudness, joined with silences, encoded once.
 
 Clips are pydub segments; the bulletin is built with one ``b"".join`` of raw PCM (a ``+=`` loop
 over AudioSegments copies every buffer each time and turns quadratic).
@@ -6,10 +6,14 @@ over AudioSegments copies every buffer each time and turns quadratic).
 
 from __future__ import annotations
 
+import audioop
+import math
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 
 from .engines.base import AudioChunk
+from .errors import AudioError
 from .timeline import Timeline
 
 with warnings.catch_warnings():
@@ -21,6 +25,9 @@ with warnings.catch_warnings():
 SAMPLE_WIDTH = 2
 SILENCE_THRESHOLD_DBFS = -50.0
 FADE_MS = 5
+LEVEL_TARGET_DBFS = -20.0
+_GATE_DBFS = -45.0
+_WINDOW_MS = 50
 
 
 def to_segment(chunk: AudioChunk, sample_rate: int) -> AudioSegment:
@@ -49,23 +56,73 @@ def trim(seg: AudioSegment) -> AudioSegment:
     return out.fade_in(FADE_MS).fade_out(FADE_MS) if len(out) > 4 * FADE_MS else out
 
 
-def prepare_clips(chunks: Sequence[AudioChunk], sample_rate: int) -> list[AudioSegment]:
-    return [trim(to_segment(c, sample_rate)) for c in chunks]
+def speech_level(seg: AudioSegment) -> float | None:
+    """Level of the speech in a clip (dBFS), gated so that pauses do not lower it."""
+    data = seg.raw_data
+    step = SAMPLE_WIDTH * (seg.frame_rate * _WINDOW_MS // 1000)
+    full = 32768.0
+    energies = []
+    for i in range(0, len(data) - step + 1, step):
+        rms = audioop.rms(data[i : i + step], SAMPLE_WIDTH)
+        if rms and 20 * math.log10(rms / full) > _GATE_DBFS:
+            energies.append((rms / full) ** 2)
+    if not energies:
+        return None
+    return 10 * math.log10(sum(energies) / len(energies))
 
 
-def render(timeline: Timeline, clips: Sequence[AudioSegment], sample_rate: int) -> bytes:
+def level(seg: AudioSegment, target_dbfs: float = LEVEL_TARGET_DBFS) -> AudioSegment:
+    """Bring a clip's speech to ``target_dbfs`` so every voice sits at the same loudness."""
+    current = speech_level(seg)
+    if current is None:
+        return seg
+    return seg.apply_gain(max(-20.0, min(15.0, target_dbfs - current)))
+
+
+def prepare_clips(chunks: Sequence[Sequence[AudioChunk]], sample_rate: int) -> list[list[AudioSegment]]:
+    """Per segment, per sentence: converted, trimmed and levelled clips."""
+    return [[level(trim(to_segment(c, sample_rate))) for c in sentence_chunks] for sentence_chunks in chunks]
+
+
+def load_audio(path: Path, sample_rate: int) -> AudioSegment:
+    """A jingle or music file as mono PCM at ``sample_rate``; a clear error when it is not audio."""
+    from .ffmpeg import decode_to_pcm
+
+    if not path.is_file():
+        raise AudioError(f"no such audio file: {path}")
+    try:
+        pcm = decode_to_pcm(path, sample_rate)
+    except AudioError as exc:
+        raise AudioError(f"{path} is not an audio file ffmpeg can read") from exc
+    if not pcm:
+        raise AudioError(f"{path} holds no audio")
+    return AudioSegment(data=pcm, sample_width=SAMPLE_WIDTH, frame_rate=sample_rate, channels=1)
+
+
+def chime(sample_rate: int) -> AudioSegment:
+    """A short two-note chime made in code, so a default exists offline."""
+    from pydub.generators import Sine
+
+    a = Sine(880, sample_rate=sample_rate).to_audio_segment(duration=180, volume=-18).fade_out(120)
+    b = Sine(1318.5, sample_rate=sample_rate).to_audio_segment(duration=420, volume=-18).fade_out(380)
+    out = (a + b).set_channels(1).set_sample_width(SAMPLE_WIDTH)
+    return out.fade_in(5)
+
+
+def render(timeline: Timeline, clips: Sequence[Sequence[AudioSegment]], sample_rate: int) -> bytes:
     """The whole bulletin as PCM, following the timeline's placements exactly."""
     frame = SAMPLE_WIDTH
     parts: list[bytes] = []
     written = 0  # frames
     for p in timeline.placements:
-        start_frame = round(p.start_ms * sample_rate / 1000)
-        if start_frame > written:
-            parts.append(b"\0" * ((start_frame - written) * frame))
-            written = start_frame
-        data = clips[p.index].raw_data
-        parts.append(data)
-        written += len(data) // frame
+        for part, clip in zip(p.parts, clips[p.index], strict=True):
+            start_frame = round(part.start_ms * sample_rate / 1000)
+            if start_frame > written:
+                parts.append(b"\0" * ((start_frame - written) * frame))
+                written = start_frame
+            data = clip.raw_data
+            parts.append(data)
+            written += len(data) // frame
     end_frame = round(timeline.duration_ms * sample_rate / 1000)
     if end_frame > written:
         parts.append(b"\0" * ((end_frame - written) * frame))

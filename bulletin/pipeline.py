@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .article import Article, read_article, slugify
 from .atomic import atomic_path, check_writable_dir
@@ -13,10 +14,13 @@ from .cache import ClipCache, clip_key
 from .engines.base import AudioChunk, Engine, Voice, get_engine
 from .errors import ConfigError, EngineError
 from .ffmpeg import encode_mp3
-from .mix import prepare_clips, render
+from .loudness import COMPRESSOR, measure, normalise_filter
+from .mix import chime, load_audio, prepare_clips, render
 from .normalize import LOCALES, load_lexicon
+from .outputs import parse_outputs, write_sidecars
 from .outputs.id3 import TagInfo, write_tags
 from .parallel import run_parallel
+from .presets import get_preset
 from .script import Script, build_script
 from .timeline import Timeline, place
 
@@ -44,24 +48,36 @@ class Options:
     """fr-FR, fr-BE, fr-CH or fr-CA: voices and number readings."""
     title: str | None = None
     """Overrides the article's title (and is spoken)."""
-    show: str = "Bulletin"
-    """Show name: ID3 album and artist."""
+    show: str | None = None
+    """Show name: ID3 album and artist; when set, a spoken opening and closing and a chime."""
     lexicon: Path | None = None
     """An extra pronunciation lexicon (TOML)."""
     speaker_voices: dict[str, str] = field(default_factory=dict)
     """Speaker name → voice id, overriding the casting."""
     announce_quotes: bool = False
     """Say "citation" / "fin de citation" around each quote."""
-    rate: float = 1.0
-    """Speaking rate, 0.7 to 1.3."""
-    bitrate: str = "64k"
-    """MP3 bitrate."""
+    rate: float | None = None
+    """Speaking rate, 0.7 to 1.3 (default: the preset's)."""
+    preset: str = "podcast"
+    """podcast, broadcast or accessible: loudness, format, pace."""
+    pause_scale: float = 1.0
+    """Multiplier on the preset's pauses."""
+    outputs: str = "mp3,vtt,chapters"
+    """Comma-separated: mp3, vtt, srt, chapters, json (manifest), daisy, folder."""
+    intro: Path | None = None
+    """Jingle played before the bulletin."""
+    outro: Path | None = None
+    """Jingle played after it."""
+    cover: Path | None = None
+    """Cover image (PNG or JPEG), embedded as APIC."""
 
     def check(self) -> None:
         if self.locale not in LOCALES:
             raise ConfigError(f"unknown locale {self.locale!r}; choose one of {', '.join(LOCALES)}")
-        if not 0.7 <= self.rate <= 1.3:
+        if self.rate is not None and not 0.7 <= self.rate <= 1.3:
             raise ConfigError(f"rate {self.rate} is out of range: use 0.7 to 1.3")
+        get_preset(self.preset)
+        parse_outputs(self.outputs)
 
 
 @dataclass(frozen=True)
@@ -91,7 +107,8 @@ def make_script(article: Article, options: Options, engine: Engine | None = None
         lexicon=load_lexicon(options.lexicon),
         title=options.title,
         speaker_voices=options.speaker_voices,
-        announce_quotes=options.announce_quotes,
+        announce_quotes=options.announce_quotes or get_preset(options.preset).announce_quotes,
+        show=options.show,
     )
 
 
@@ -128,15 +145,18 @@ def synthesize(
     *,
     cache: ClipCache | None = None,
     fallback: Engine | None = None,
-) -> list[AudioChunk]:
-    """One clip per segment. Identical (voice, text) pairs are spoken once, cached clips are
-    reused, and engines that allow it are run in parallel (order is kept)."""
+) -> list[list[AudioChunk]]:
+    """One clip per sentence of every segment. Identical (voice, sentence) pairs are spoken once,
+    cached clips are reused, and engines that allow it run in parallel (order is kept)."""
     unique: dict[tuple[str, str], AudioChunk | None] = {}
     for seg in script.segments:
-        unique.setdefault((seg.voice, seg.spoken), None)
+        for sent in seg.sentences:
+            unique.setdefault((seg.voice, sent.spoken), None)
     keys = {k: clip_key(engine.name, engine.version, k[0], k[1], rate) for k in unique}
-    if cache is not None:
-        for k in unique:
+    for k in unique:
+        if not k[1].strip():
+            unique[k] = AudioChunk(22050, 2, 1, b"")  # nothing to say (an emoji alone, say)
+        elif cache is not None:
             unique[k] = cache.get(keys[k])
     todo = [k for k, v in unique.items() if v is None]
     done_count = len(unique) - len(todo)
@@ -163,7 +183,33 @@ def synthesize(
             progress(done_count, len(unique))
 
     run_parallel(todo, work, finished, workers=getattr(engine, "parallel", 1))
-    return [unique[(seg.voice, seg.spoken)] for seg in script.segments]  # type: ignore[misc]
+    return [[unique[(seg.voice, sent.spoken)] for sent in seg.sentences] for seg in script.segments]  # type: ignore[misc]
+
+
+def _check_inputs(options: Options) -> None:
+    """Every file an option names is checked before any synthesis starts."""
+    for label, path in (("intro", options.intro), ("outro", options.outro)):
+        if path is not None and not Path(path).is_file():
+            raise ConfigError(f"no such {label} file: {path}")
+    if options.cover is not None:
+        read_cover(options.cover)
+
+
+def read_cover(path: Path) -> tuple[bytes, str]:
+    """Cover image bytes and MIME type; PNG and JPEG only, as podcast apps expect."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read cover {path}: {exc.strerror or exc}") from exc
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return data, "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return data, "image/jpeg"
+    raise ConfigError(f"cover {path} is not a PNG or JPEG image")
+
+
+def _sentence_durations(clips: list[list[Any]], sample_rate: int) -> list[list[int]]:
+    return [[round(len(c.raw_data) / 2 * 1000 / sample_rate) for c in seg] for seg in clips]
 
 
 def make_bulletin(
@@ -174,12 +220,15 @@ def make_bulletin(
     engine: Engine | None = None,
     progress: Progress | None = None,
 ) -> BulletinResult:
-    """Read an article and write its bulletin; returns where it went and how long it is."""
+    """Read an article and write its bulletin and sidecars; returns where it went and how long it is."""
     options = options or Options()
     options.check()
+    _check_inputs(options)
     article = read_article(article_path)
     target = Path(out) if out is not None else default_output(article, options.title)
     check_writable_dir(target.parent if str(target.parent) else Path("."))
+    preset = get_preset(options.preset)
+    rate = options.rate if options.rate is not None else preset.rate
     reason = "as given"
     if engine is None:
         engine, reason = choose_engine(options.engine, options.jobs)
@@ -187,29 +236,52 @@ def make_bulletin(
     cache = ClipCache(options.cache_dir) if options.use_cache else None
     fallback = get_engine("espeak") if options.fallback and engine.name != "espeak" else None
 
-    chunks = synthesize(script, engine, options.rate, progress, cache=cache, fallback=fallback)
-    sample_rate = max((c.sample_rate for c in chunks), default=22050)
-    clips = prepare_clips(chunks, sample_rate)
-    durations = [round(len(c.raw_data) / 2 * 1000 / sample_rate) for c in clips]
-    timeline = place(script, durations)
-    pcm = render(timeline, clips, sample_rate)
+    chunks = synthesize(script, engine, rate, progress, cache=cache, fallback=fallback)
+    work_rate = max((c.sample_rate for seg in chunks for c in seg), default=22050)
+    clips = prepare_clips(chunks, work_rate)
+    timeline = place(script, _sentence_durations(clips, work_rate), preset.pause_scale * options.pause_scale)
+    pcm = render(timeline, clips, work_rate)
+    pcm, timeline = _add_jingles(pcm, timeline, work_rate, options)
 
+    measured = measure(pcm, work_rate, pre=COMPRESSOR, true_peak=False)
     voices = sorted({f"{s.speaker or 'présentateur'}={s.voice}" for s in script.segments})
+    cover = read_cover(options.cover) if options.cover else None
     info = TagInfo(
         title=script.title,
-        artist=options.show,
-        album=options.show,
+        artist=options.show or "Bulletin",
+        album=options.show or "Bulletin",
         date=script.date,
         genre="Podcast",
         comment=f"Source : {script.source}" if script.source else "Bulletin d'information",
         transcript=transcript(script),
         engine=f"{engine.name} ({engine.version})",
         voices="; ".join(voices),
+        cover=cover,
     )
+    wanted = parse_outputs(options.outputs)
     with atomic_path(target) as tmp:
-        encode_mp3(pcm, sample_rate, tmp, bitrate=options.bitrate)
+        encode_mp3(pcm, work_rate, tmp, bitrate=preset.bitrate, out_rate=preset.sample_rate,
+                   filters=normalise_filter(measured, preset.target))  # fmt: skip
         write_tags(tmp, info, timeline.chapters(script.title))
-    return BulletinResult(f"{engine.name} ({reason})", target, timeline.duration_ms, script, timeline)
+    result = BulletinResult(f"{engine.name} ({reason})", target, timeline.duration_ms, script, timeline)
+    write_sidecars(result, wanted)
+    return result
+
+
+def _add_jingles(pcm: bytes, timeline: Timeline, rate: int, options: Options) -> tuple[bytes, Timeline]:
+    """Intro and outro: the files given, or the built-in chime when a show name is set."""
+    intro = load_audio(options.intro, rate) if options.intro else (chime(rate) if options.show else None)
+    outro = load_audio(options.outro, rate) if options.outro else (chime(rate) if options.show else None)
+    if intro is None and outro is None:
+        return pcm, timeline
+    head = intro.raw_data if intro is not None else b""
+    tail = outro.raw_data if outro is not None else b""
+    shift = round(len(head) / 2 * 1000 / rate)
+    # Rounding the shift to whole ms keeps every later timing exact: pad the jingle to it.
+    head += b"\0" * (round(shift * rate / 1000) * 2 - len(head))
+    tail_ms = round(len(tail) / 2 * 1000 / rate)
+    tail += b"\0" * (round(tail_ms * rate / 1000) * 2 - len(tail))
+    return head + pcm + tail, timeline.shifted(shift, tail_ms)
 
 
 def transcript(script: Script) -> str:
@@ -217,7 +289,7 @@ def transcript(script: Script) -> str:
     lines: list[str] = []
     block = None
     for s in script.segments:
-        if s.kind == "cue":
+        if s.kind in ("cue", "intro", "outro"):
             continue
         text = f"{s.speaker} : « {s.text} »" if s.kind == "quote" else s.text
         if s.kind in ("title", "heading") or s.block != block or not lines:

@@ -14,10 +14,40 @@ from .article import Article
 from .casting import cast
 from .engines.base import Voice
 from .normalize import Lexicon, normalize
-from .quotes import Gender, detect_quotes
+from .quotes import Gender, detect_quotes, split_sentences
 
 SegmentKind = Literal["title", "heading", "narration", "quote", "cue", "intro", "outro"]
+
+
+def make_segment(
+    kind: SegmentKind,
+    text: str,
+    speaker: str | None,
+    voice: str,
+    block: int,
+    locale: str,
+    lexicon: Lexicon | None,
+    spoken_text: str | None = None,
+) -> Segment:
+    """A segment whose sentences are normalised one by one, so text and speech stay aligned."""
+    source = spoken_text if spoken_text is not None else text
+    parts = [t for _, t in split_sentences(source)] or [source]
+    sentences = tuple(Sentence(t if spoken_text is None else "", normalize(t, locale, lexicon)) for t in parts)
+    spoken = " ".join(s.spoken for s in sentences if s.spoken)
+    return Segment(kind, text, spoken, speaker, voice, block, sentences)  # fmt: skip
+
+
 ANCHOR = "anchor"
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a segment: the unit of synthesis and of captions."""
+
+    text: str
+    """The article's own words."""
+    spoken: str
+    """Its spoken form."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +66,8 @@ class Segment:
     """Voice id (``espeak:fr+f3``)."""
     block: int
     """Index of the article block it comes from (-1 for the title and generated text)."""
+    sentences: tuple[Sentence, ...] = ()
+    """The segment cut into sentences (each spoken as its own clip, so captions are exact)."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +104,20 @@ class Script:
         return seen
 
 
+def date_in_words(date: str, locale: str = "fr-FR") -> str:
+    """``2026-11-27`` → ``le vingt-sept novembre deux mille vingt-six``; ``2019-12`` → ``décembre …``."""
+    from .french import MONTHS
+
+    parts = [int(p) for p in date.split("-") if p.isdigit()]
+    year = normalize(str(parts[0]), locale) if parts else ""
+    if len(parts) == 3 and 1 <= parts[1] <= 12:
+        day = "premier" if parts[2] == 1 else normalize(str(parts[2]), locale)
+        return f"le {day} {MONTHS[parts[1] - 1]} {year}"
+    if len(parts) == 2 and 1 <= parts[1] <= 12:
+        return f"{MONTHS[parts[1] - 1]} {year}"
+    return year or date
+
+
 def _clean_narration(text: str) -> str:
     # The attribution after a quote starts with its comma: ", confie Johan Peeters."
     return re.sub(r"^[\s,;:]+", "", text).strip()
@@ -86,6 +132,7 @@ def build_script(
     title: str | None = None,
     speaker_voices: dict[str, str] | None = None,
     announce_quotes: bool = False,
+    show: str | None = None,
 ) -> Script:
     """Split the article into segments and cast a voice for each."""
     anchor = voices[0]
@@ -115,10 +162,15 @@ def build_script(
         voice = casting[speaker] if speaker else anchor
         used[voice.id] = voice
         if kind == "quote" and announce_quotes:
-            segments.append(Segment("cue", "", "Citation.", None, anchor.id, bi))
-        segments.append(Segment(kind, text, normalize(text, locale, lexicon), speaker, voice.id, bi))
+            segments.append(make_segment("cue", "", None, anchor.id, bi, locale, None, "Citation."))
+        segments.append(make_segment(kind, text, speaker, voice.id, bi, locale, lexicon))
         if kind == "quote" and announce_quotes:
-            segments.append(Segment("cue", "", "Fin de citation.", None, anchor.id, bi))
+            segments.append(make_segment("cue", "", None, anchor.id, bi, locale, None, "Fin de citation."))
+    if show:
+        when = f", {date_in_words(article.date, locale)}" if article.date else ""
+        segments.insert(0, make_segment("intro", f"{show}{when}.", None, anchor.id, -1, locale, lexicon))
+        segments.append(make_segment("outro", f"C'était {show}. Merci de votre écoute.", None, anchor.id, 10**6,
+                                     locale, lexicon))  # fmt: skip
     return Script(
         title=spoken_title or article.display_title,
         date=article.date,

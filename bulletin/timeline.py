@@ -1,8 +1,9 @@
 """Placing clips in time: the one source of timing for every output.
 
-Pauses depend on the boundary between two segments: a breath inside a paragraph, a longer
-one between paragraphs, longer still around a heading, and a beat before and after a quote so
-the change of voice is heard.
+Pauses depend on the boundary between two segments: a breath between sentences, a longer one
+between paragraphs, longer still around a heading, and a beat before and after a quote so the
+change of voice is heard. Every sentence is its own clip, so every output (ID3 chapters,
+captions, chapters JSON, DAISY SMIL, manifest) reads exact times from here.
 """
 
 from __future__ import annotations
@@ -21,9 +22,21 @@ PAUSES = {
     "paragraph": 650,
     "quote": 400,
     "within": 250,
+    "sentence": 200,
     "cue": 200,
+    "intro": 700,
     "tail": 600,
 }
+
+
+@dataclass(frozen=True)
+class Part:
+    """One sentence placed in time."""
+
+    start_ms: int
+    end_ms: int
+    text: str
+    spoken: str
 
 
 @dataclass(frozen=True)
@@ -34,6 +47,7 @@ class Placement:
     segment: Segment
     start_ms: int
     end_ms: int
+    parts: tuple[Part, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,30 +63,37 @@ class ChapterMark:
 class Timeline:
     placements: tuple[Placement, ...]
     duration_ms: int
-    pauses_before: tuple[int, ...]
-    """Silence inserted before each placement, in ms (the render reads it)."""
+    offset_ms: int = 0
+    """Audio before the first placement that is not speech (an intro jingle), already included."""
 
     def chapters(self, opening_title: str) -> tuple[ChapterMark, ...]:
         """An opening chapter for what precedes the first heading, then one per heading."""
-        starts: list[tuple[str, int]] = []
-        for p in self.placements:
-            if p.segment.kind == "heading":
-                starts.append((p.segment.text, p.start_ms - min(300, self.pauses_before[p.index] // 2)))
+        starts = [(p.segment.text, p.start_ms) for p in self.placements if p.segment.kind == "heading"]
         marks: list[tuple[str, int]] = []
         if not starts or starts[0][1] > 0:
             marks.append((opening_title, 0))
         marks.extend(starts)
-        out = []
-        for i, (title, start) in enumerate(marks):
-            end = marks[i + 1][1] if i + 1 < len(marks) else self.duration_ms
-            out.append(ChapterMark(title, max(0, start), end))
-        return tuple(out)
+        return tuple(
+            ChapterMark(title, start, marks[i + 1][1] if i + 1 < len(marks) else self.duration_ms)
+            for i, (title, start) in enumerate(marks)
+        )
+
+    def shifted(self, offset_ms: int, tail_ms: int = 0) -> Timeline:
+        """The same timeline with ``offset_ms`` of audio inserted before it and ``tail_ms`` after."""
+        moved = tuple(
+            Placement(p.index, p.segment, p.start_ms + offset_ms, p.end_ms + offset_ms,
+                      tuple(Part(q.start_ms + offset_ms, q.end_ms + offset_ms, q.text, q.spoken) for q in p.parts))
+            for p in self.placements
+        )  # fmt: skip
+        return Timeline(moved, self.duration_ms + offset_ms + tail_ms, self.offset_ms + offset_ms)
 
 
 def pause_between(prev: Segment | None, cur: Segment, scale: float = 1.0) -> int:
     """Silence before ``cur`` given the segment before it."""
     if prev is None:
         ms = PAUSES["lead_in"]
+    elif "intro" in (prev.kind, cur.kind) or "outro" in (prev.kind, cur.kind):
+        ms = PAUSES["intro"]
     elif cur.kind == "cue" or prev.kind == "cue":
         ms = PAUSES["cue"]
     elif prev.kind == "title":
@@ -90,20 +111,28 @@ def pause_between(prev: Segment | None, cur: Segment, scale: float = 1.0) -> int
     return round(ms * scale)
 
 
-def place(script: Script, durations_ms: Sequence[int], pause_scale: float = 1.0) -> Timeline:
-    """Lay segments end to end with the pauses their boundaries call for."""
+def place(script: Script, durations_ms: Sequence[Sequence[int]], pause_scale: float = 1.0) -> Timeline:
+    """Lay segments (and their sentences) end to end with the pauses their boundaries call for.
+
+    ``durations_ms[i][j]`` is the length of sentence ``j`` of segment ``i``.
+    """
     if len(durations_ms) != len(script.segments):
-        raise ValueError("one duration per segment is needed")
+        raise ValueError("one list of durations per segment is needed")
     t = 0
     placements: list[Placement] = []
-    pauses: list[int] = []
     prev: Segment | None = None
-    for i, (seg, dur) in enumerate(zip(script.segments, durations_ms, strict=True)):
-        gap = pause_between(prev, seg, pause_scale)
-        pauses.append(gap)
-        t += gap
-        placements.append(Placement(i, seg, t, t + dur))
-        t += dur
+    for i, (seg, durs) in enumerate(zip(script.segments, durations_ms, strict=True)):
+        t += pause_between(prev, seg, pause_scale)
+        start = t
+        parts: list[Part] = []
+        sentences = seg.sentences or ()
+        for j, dur in enumerate(durs):
+            if j and dur:
+                t += round(PAUSES["sentence"] * pause_scale)
+            sent = sentences[j] if j < len(sentences) else None
+            parts.append(Part(t, t + dur, sent.text if sent else seg.text, sent.spoken if sent else seg.spoken))
+            t += dur
+        placements.append(Placement(i, seg, start, t, tuple(parts)))
         prev = seg
     t += round(PAUSES["tail"] * pause_scale)
-    return Timeline(tuple(placements), t, tuple(pauses))
+    return Timeline(tuple(placements), t)

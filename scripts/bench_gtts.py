@@ -40,7 +40,7 @@ def main() -> int:
     article = read_article(args.article)
     text = normalize("\n".join(b.text for b in article.blocks), "fr-FR")
     rows = []
-    with tempfile.TemporaryDirectory() as d, GttsServer(Behaviour(latency=args.latency)) as srv:
+    with tempfile.TemporaryDirectory() as d, GttsServer(Behaviour(latency=args.latency)) as srv:  # noqa: SIM117
         with gtts_pointed_at(srv.url):
             # Warm the server's speech cache so that both sides pay the latency, not the espeak-ng
             # run that makes the server's answer.

@@ -99,7 +99,7 @@ def test_parallel_requests_keep_order() -> None:
         assert srv.max_active > 1
         e.parallel = 1
         sequential = synthesize(script, e, 1.0)
-    assert [c.data for c in parallel] == [c.data for c in sequential]
+    assert [[c.data for c in seg] for seg in parallel] == [[c.data for c in seg] for seg in sequential]
 
 
 def test_cache_prevents_repeat_requests(tmp_path: Path) -> None:

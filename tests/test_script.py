@@ -70,7 +70,7 @@ def test_speaker_voice_override_and_quote_cues() -> None:
 def test_timeline_pauses_and_chapters() -> None:
     art = parse_text("title: T\n\nUn paragraphe.\n\nIntertitre\n\nDeux. « Citation longue ici », dit Paul Martin.")
     s = build_script(art, VOICES)
-    tl = place(s, [1000] * len(s.segments))
+    tl = place(s, [[1000] * len(seg.sentences) for seg in s.segments])
     starts = [p.start_ms for p in tl.placements]
     assert starts == sorted(starts)
     gaps = [b.start_ms - a.end_ms for a, b in zip(tl.placements, tl.placements[1:], strict=False)]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mutagen.id3 import (
+    APIC,
     CHAP,
     COMM,
     CTOC,
@@ -28,6 +29,7 @@ from mutagen.id3 import (
     USLT,
     CTOCFlags,
     Frame,
+    PictureType,
 )
 from mutagen.id3._tags import save_frame
 
@@ -65,6 +67,8 @@ class TagInfo:
     engine: str
     voices: str
     language: str = "fra"
+    cover: tuple[bytes, str] | None = None
+    """Image bytes and MIME type, embedded as the front cover (APIC)."""
 
 
 def write_tags(path: Path, info: TagInfo, chapters: Sequence[ChapterMark]) -> None:
@@ -82,6 +86,8 @@ def write_tags(path: Path, info: TagInfo, chapters: Sequence[ChapterMark]) -> No
     tag.add(TXXX(encoding=3, desc="engine", text=info.engine))
     tag.add(TXXX(encoding=3, desc="voices", text=info.voices))
     tag.add(TSSE(encoding=3, text="bulletin"))
+    if info.cover is not None:
+        tag.add(APIC(encoding=3, mime=info.cover[1], type=PictureType.COVER_FRONT, desc="cover", data=info.cover[0]))
     ids = [f"chp{i:03d}" for i in range(len(chapters))]
     if chapters:
         tag.add(

@@ -1,0 +1,48 @@
+"""WebVTT and SRT captions: one cue per sentence, with ``<v Speaker>`` voice tags in VTT."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .writing import speaker_label, write_text
+
+if TYPE_CHECKING:
+    from ..pipeline import BulletinResult
+
+
+def _stamp(ms: int, sep: str) -> str:
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, milli = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{milli:03d}"
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def cues(result: BulletinResult) -> Iterator[tuple[int, int, str | None, str]]:
+    """(start ms, end ms, speaker, text) for every spoken sentence, in order."""
+    for p in result.timeline.placements:
+        for part in p.parts:
+            text = " ".join((part.text or part.spoken).split())
+            if text and part.end_ms > part.start_ms:
+                yield part.start_ms, part.end_ms, p.segment.speaker, text
+
+
+def write_vtt(result: BulletinResult, path: Path) -> Path:
+    lines = ["WEBVTT", "", f"NOTE {_escape(result.script.title)}", ""]
+    for n, (start, end, speaker, text) in enumerate(cues(result), 1):
+        voice = _escape(speaker_label(speaker)).replace("\n", " ")
+        lines += [str(n), f"{_stamp(start, '.')} --> {_stamp(end, '.')}", f"<v {voice}>{_escape(text)}", ""]
+    return write_text(path, "\n".join(lines))
+
+
+def write_srt(result: BulletinResult, path: Path) -> Path:
+    lines = []
+    for n, (start, end, speaker, text) in enumerate(cues(result), 1):
+        prefix = f"{speaker} : " if speaker else ""
+        lines += [str(n), f"{_stamp(start, ',')} --> {_stamp(end, ',')}", prefix + text, ""]
+    return write_text(path, "\n".join(lines))

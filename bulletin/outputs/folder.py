@@ -1,0 +1,39 @@
+"""A numbered folder (001_…mp3, 002_…mp3): one file per chapter, for players that only walk
+through files. Cut from the bulletin without re-encoding, each with its own title tag."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mutagen.id3 import ID3, TALB, TIT2, TRCK
+
+from ..article import slugify
+from ..errors import AudioError
+from ..ffmpeg import ffmpeg_exe
+from .writing import replace_folder
+
+if TYPE_CHECKING:
+    from ..pipeline import BulletinResult
+
+
+def write_folder(result: BulletinResult, target: Path) -> Path:
+    marks = result.timeline.chapters(result.script.title)
+
+    def build(folder: Path) -> None:
+        for i, ch in enumerate(marks, 1):
+            out = folder / f"{i:03d}_{slugify(ch.title, 40)}.mp3"
+            cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(result.path),
+                   "-ss", f"{ch.start_ms / 1000:.3f}", "-to", f"{ch.end_ms / 1000:.3f}", "-map", "0:a",
+                   "-c:a", "copy", "-map_metadata", "-1", "-y", str(out)]  # fmt: skip
+            proc = subprocess.run(cmd, capture_output=True, check=False)
+            if proc.returncode != 0:
+                raise AudioError(f"ffmpeg could not cut chapter {i}: {proc.stderr.decode(errors='replace')[-200:]}")
+            tag = ID3()
+            tag.add(TIT2(encoding=3, text=ch.title))
+            tag.add(TALB(encoding=3, text=result.script.title))
+            tag.add(TRCK(encoding=3, text=f"{i}/{len(marks)}"))
+            tag.save(str(out), v2_version=4)
+
+    return replace_folder(target, build)

@@ -1,0 +1,44 @@
+"""Atomic text and folder writes shared by the sidecar writers."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from ..atomic import _umask, atomic_path
+from ..errors import OutputError
+
+
+def write_text(path: Path, text: str) -> Path:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return path
+
+
+def replace_folder(target: Path, build: object) -> Path:
+    """Build a folder beside ``target`` with ``build(folder)``, then swap it in place."""
+    try:
+        work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+    except OSError as exc:
+        raise OutputError(f"cannot write in {target.parent}: {exc.strerror or exc}") from exc
+    try:
+        build(work)  # type: ignore[operator]
+        os.chmod(work, 0o777 & ~_umask())
+        old = None
+        if target.exists():
+            old = target.with_name(f".{target.name}.old-{os.getpid()}")
+            os.replace(target, old)
+        os.replace(work, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            shutil.rmtree(work)
+    return target
+
+
+def speaker_label(speaker: str | None) -> str:
+    return speaker or "Présentateur"
