@@ -92,7 +92,7 @@ def decode_to_pcm(
 
     ``filters`` is an ffmpeg audio filter chain (tempo or pitch changes) applied on the way.
     """
-    source = ["-f", str(path), "-i", "pipe:0"] if data is not None else ["-i", str(path)]
+    source = ["-f", str(path), "-i", "pipe:0"] if data is not None else ["-i", str(path), "-vn"]
     cmd = [
         *_quiet_ffmpeg(),
         *source,

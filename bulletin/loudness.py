@@ -55,7 +55,7 @@ def _run(cmd: list[str], data: bytes | None) -> str:
 def _input(source: bytes | Path, sample_rate: int) -> tuple[list[str], bytes | None]:
     if isinstance(source, bytes):
         return ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"], source
-    return ["-i", str(source)], None
+    return ["-i", str(source), "-vn"], None
 
 
 COMPRESSOR = "acompressor=threshold=0.125:ratio=6:attack=1:release=80:makeup=1"

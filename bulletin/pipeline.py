@@ -189,8 +189,10 @@ def synthesize(
 def _check_inputs(options: Options) -> None:
     """Every file an option names is checked before any synthesis starts."""
     for label, path in (("intro", options.intro), ("outro", options.outro)):
-        if path is not None and not Path(path).is_file():
-            raise ConfigError(f"no such {label} file: {path}")
+        if path is not None:
+            if not Path(path).is_file():
+                raise ConfigError(f"no such {label} file: {path}")
+            load_audio(Path(path), 8000)  # not audio: fail now, before any synthesis
     if options.cover is not None:
         read_cover(options.cover)
 

@@ -1,0 +1,217 @@
+"""Sound and sidecars, checked on the written files: loudness measured by ffmpeg, every timing
+compared with speech onsets found by decoding the MP3, captions parsed by real parsers."""
+
+from __future__ import annotations
+
+import audioop
+import itertools
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import srt
+import webvtt
+from mutagen.id3 import ID3
+
+from bulletin.ffmpeg import decode_to_pcm, probe
+from bulletin.loudness import measure
+from bulletin.pipeline import Options, make_bulletin
+
+from .conftest import SAMPLE, run_cli
+
+RATE = 8000
+
+
+def tiny_png() -> bytes:
+    """A real 1x1 PNG, written here rather than shipped."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0\xff\0\0")) + chunk(b"IEND", b"")
+    )
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("out") / "journal.mp3"
+    cover = out.parent / "cover.png"
+    cover.write_bytes(tiny_png())
+    make_bulletin(SAMPLE, out, Options(engine="espeak", outputs="all", show="Le Journal", cover=cover))
+    return out
+
+
+@pytest.fixture(scope="module")
+def onsets(made: Path) -> list[float]:
+    """Times (ms) where speech starts after at least 120 ms of silence, found in the decoded MP3."""
+    pcm = decode_to_pcm(made, RATE)
+    win = RATE // 100 * 2  # 10 ms of 16-bit samples
+    loud = [audioop.rms(pcm[i : i + win], 2) > 150 for i in range(0, len(pcm) - win, win)]
+    found, quiet = [], 12
+    for i, on in enumerate(loud):
+        if on and quiet >= 12:
+            found.append(i * 10.0)
+        quiet = 0 if on else quiet + 1
+    return found
+
+
+def stamp_ms(stamp: str) -> float:
+    h, m, s = stamp.split(":")
+    return (int(h) * 3600 + int(m) * 60 + float(s)) * 1000
+
+
+def near(t: float, onsets: list[float], tol: float = 50) -> bool:
+    return any(abs(t - o) <= tol for o in onsets)
+
+
+def test_podcast_loudness_and_format(made: Path) -> None:
+    loud = measure(made)
+    assert -17.0 <= loud.integrated <= -15.0
+    assert loud.true_peak <= -1.0
+    info = probe(made)
+    assert info.sample_rate == 44100 and "mono" in info.report
+    assert re.search(r"(9[6-9]|1[01]\d|12[0-8]) kb/s", info.report)
+
+
+def test_broadcast_preset(tmp_path: Path) -> None:
+    out = tmp_path / "b.mp3"
+    make_bulletin(SAMPLE, out, Options(engine="espeak", preset="broadcast", outputs="mp3"))
+    loud = measure(out)
+    assert -24.0 <= loud.integrated <= -22.0 and loud.true_peak <= -1.0
+    assert probe(out).sample_rate == 48000
+
+
+def test_anchor_and_quote_voices_within_one_lu(made: Path) -> None:
+    manifest = json.loads(made.with_suffix(".json").read_text(encoding="utf-8"))
+    pcm = decode_to_pcm(made, 22050)
+
+    def cut(kind: str) -> bytes:
+        parts = [
+            pcm[round(q["start_ms"] * 22.05) * 2 : round(q["end_ms"] * 22.05) * 2]
+            for seg in manifest["segments"]
+            if seg["kind"] == kind
+            for q in seg["sentences"]
+        ]
+        return b"".join(parts)
+
+    anchor = measure(cut("narration"), 22050)
+    quotes = measure(cut("quote"), 22050)
+    assert abs(anchor.integrated - quotes.integrated) <= 1.0, (anchor, quotes)
+
+
+def test_vtt_and_srt_parse_and_agree_with_audio(made: Path, onsets: list[float]) -> None:
+    vtt = webvtt.read(str(made.with_suffix(".vtt")))
+    assert len(vtt.captions) > 15
+    starts = [stamp_ms(c.start) for c in vtt]
+    assert starts == sorted(starts)
+    assert all(near(s, onsets) for s in starts), [s for s in starts if not near(s, onsets)]
+    assert any(c.raw_text.startswith("<v Claire Dumoulin>") for c in vtt)
+    subs = list(srt.parse(made.with_suffix(".srt").read_text(encoding="utf-8")))
+    assert len(subs) == len(vtt.captions)
+    assert all(near(s.start.total_seconds() * 1000, onsets) for s in subs)
+    assert probe(made).duration_ms >= subs[-1].end.total_seconds() * 1000  # type: ignore[operator]
+
+
+def test_chapters_json_id3_and_manifest_agree_with_audio(made: Path, onsets: list[float]) -> None:
+    doc = json.loads(made.with_suffix(".chapters.json").read_text(encoding="utf-8"))
+    assert doc["version"] and all({"startTime", "title"} <= set(c) for c in doc["chapters"])
+    json_starts = [c["startTime"] * 1000 for c in doc["chapters"]]
+    chaps = sorted(ID3(made).getall("CHAP"), key=lambda f: f.start_time)
+    assert [c.start_time for c in chaps] == [round(s) for s in json_starts]
+    assert [c["title"] for c in doc["chapters"]][1:] == [
+        "Un trafic en forte hausse",
+        "Des arbres promis pour le printemps",
+    ]
+    for s in json_starts[1:]:  # the opening chapter starts at 0, on the chime
+        assert near(s, onsets)
+    ffmpeg_starts = [c.start_ms for c in probe(made).chapters]
+    assert all(abs(a - b) <= 50 for a, b in zip(ffmpeg_starts, json_starts, strict=True))
+    manifest = json.loads(made.with_suffix(".json").read_text(encoding="utf-8"))
+    for seg in manifest["segments"]:
+        assert near(seg["start_ms"], onsets), seg["text"]
+
+
+def test_cover_and_intro_spoken(made: Path) -> None:
+    tag = ID3(made)
+    assert tag.getall("APIC")[0].mime == "image/png"
+    manifest = json.loads(made.with_suffix(".json").read_text(encoding="utf-8"))
+    intro = manifest["segments"][0]
+    assert intro["kind"] == "intro" and "vingt-sept novembre deux mille vingt-six" in intro["spoken"]
+    assert manifest["segments"][-1]["kind"] == "outro"
+
+
+def test_daisy_book(made: Path, onsets: list[float]) -> None:
+    book = made.parent / "journal.daisy"
+    ncc = ET.parse(book / "ncc.html").getroot()
+    ns = {"x": "http://www.w3.org/1999/xhtml"}
+    metas = {m.get("name"): m.get("content") for m in ncc.iterfind(".//x:meta", ns)}
+    for key in ("dc:title", "dc:identifier", "dc:language", "dc:format", "ncc:totalTime", "ncc:tocItems",
+                "ncc:charset", "ncc:generator", "ncc:multimediaType"):  # fmt: skip
+        assert metas.get(key), key
+    body = ncc.find("x:body", ns)
+    assert body is not None
+    levels = [int(el.tag[-1]) for el in body if re.fullmatch(r"\{.*\}h[1-6]", el.tag)]
+    assert levels[0] == 1 and all(b - a <= 1 for a, b in itertools.pairwise(levels))
+    assert int(metas["ncc:tocItems"] or 0) == len(levels)
+    # the first quote comes before any heading (h2), then two headings (h2) with quotes under them (h3)
+    assert levels.count(2) == 3 and levels.count(3) >= 3
+    duration = probe(book / "bulletin.mp3").duration_ms or 0
+    smils = sorted(book.glob("*.smil"))
+    assert len(smils) == len(levels)
+    for smil in smils:
+        root = ET.parse(smil).getroot()
+        for audio in root.iter("audio"):
+            assert (book / audio.get("src", "")).exists()
+            a = float(audio.get("clip-begin", "")[4:-1]) * 1000
+            b = float(audio.get("clip-end", "")[4:-1]) * 1000
+            assert 0 <= a < b <= duration + 1
+            assert near(a, onsets)
+
+
+def test_numbered_folder(made: Path) -> None:
+    files = sorted((made.parent / "journal.parts").glob("*.mp3"))
+    assert [f.name[:4] for f in files] == ["001_", "002_", "003_"]
+    total = sum(probe(f).duration_ms or 0 for f in files)
+    assert abs(total - (probe(made).duration_ms or 0)) < 500
+    assert ID3(files[1])["TIT2"].text[0] == "Un trafic en forte hausse"
+
+
+def test_inspect_any_mp3(made: Path) -> None:
+    r = run_cli("inspect", str(made))
+    assert r.returncode == 0
+    assert "Le Journal" in r.stdout and "chapters:  3" in r.stdout and "LUFS" in r.stdout
+
+
+def test_rate_changes_duration(tmp_path: Path) -> None:
+    slow = make_bulletin(SAMPLE, tmp_path / "s.mp3", Options(engine="espeak", rate=0.8, outputs="mp3"))
+    fast = make_bulletin(SAMPLE, tmp_path / "f.mp3", Options(engine="espeak", rate=1.2, outputs="mp3"))
+    assert slow.duration_ms > fast.duration_ms * 1.2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--intro", "{bad}"], "not an audio file"),
+        (["--outro", "{missing}"], "no such outro"),
+        (["--cover", "{bad}"], "not a PNG or JPEG"),
+        (["--cover", "{missing}"], "cannot read cover"),
+        (["--rate", "0.5"], "out of range"),
+        (["--preset", "radio"], "unknown preset"),
+        (["--outputs", "mp3,pdf"], "unknown output"),
+    ],
+)
+def test_bad_options_one_line_nothing_written(tmp_path: Path, args: list[str], message: str) -> None:
+    bad = tmp_path / "bad.mp3.txt"
+    bad.write_text("ceci n'est pas du son")
+    out = tmp_path / "out.mp3"
+    filled = [a.format(bad=bad, missing=tmp_path / "nope.mp3") for a in args]
+    r = run_cli("make", str(SAMPLE), "-o", str(out), "--engine", "espeak", *filled)
+    assert r.returncode == 1, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and message in r.stderr
+    assert not any(tmp_path.glob("out*"))
