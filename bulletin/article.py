@@ -273,8 +273,10 @@ class _HTMLText(HTMLParser):
         {"p", "li", "blockquote", "div", "section", "article", "td", "dd", "dt", "pre", "br"}
     )
 
-    def __init__(self) -> None:
+    def __init__(self, scoped: bool = False) -> None:
         super().__init__(convert_charrefs=True)
+        self.scoped = scoped
+        self._inside = 0  # depth inside <article>/<main>
         self.title: str | None = None
         self.meta: dict[str, str] = {}
         self.blocks: list[Block] = []
@@ -296,6 +298,8 @@ class _HTMLText(HTMLParser):
             self.blocks.append(Block("paragraph", text))
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("article", "main"):
+            self._inside += 1
         if tag in self._SKIP:
             self._skip += 1
         elif tag == "title":
@@ -312,6 +316,9 @@ class _HTMLText(HTMLParser):
             self._flush()
 
     def handle_endtag(self, tag: str) -> None:
+        if tag in ("article", "main"):
+            self._flush()
+            self._inside = max(0, self._inside - 1)
         if tag in self._SKIP:
             self._skip = max(0, self._skip - 1)
         elif tag == "title":
@@ -323,7 +330,7 @@ class _HTMLText(HTMLParser):
             self._flush()
 
     def handle_data(self, data: str) -> None:
-        if self._skip:
+        if self._skip or (self.scoped and not self._inside and not self._in_title):
             return
         if self._in_title:
             self.meta["title"] = self.meta.get("title", "") + data
@@ -332,8 +339,30 @@ class _HTMLText(HTMLParser):
 
 
 def parse_html(text: str) -> Article:
-    """HTML: headings and paragraphs of the page, scripts and navigation left out."""
-    parser = _HTMLText()
+    """HTML: a page that marks its article (``<article>``/``<main>``) is read from that element,
+    headings kept; any other page goes through trafilatura, which finds the main text, title and
+    date among menus and footers; the page's own paragraphs when trafilatura finds nothing."""
+    if re.search(r"<(article|main)[\s>]", text, re.I):
+        return _parse_html_plain(text, scoped=True)
+    try:
+        import trafilatura
+
+        extracted = trafilatura.extract(text, output_format="markdown", include_formatting=True, favor_recall=True)
+        meta = trafilatura.extract_metadata(text)
+    except Exception:  # trafilatura missing or failing on odd markup: the plain reader still works
+        extracted, meta = None, None
+    if extracted and extracted.strip():
+        article = parse_markdown(extracted)
+        title = article.title or (meta.title if meta is not None else None)
+        date = article.date or (normalize_date(meta.date) if meta is not None and meta.date else None)
+        return Article(title=title, date=date, source=meta.url if meta is not None else None, blocks=article.blocks)
+    return _parse_html_plain(text)
+
+
+def _parse_html_plain(text: str, scoped: bool = False) -> Article:
+    """HTML: headings and paragraphs of the page (of its ``<article>``/``<main>`` when ``scoped``),
+    scripts and navigation left out."""
+    parser = _HTMLText(scoped)
     parser.feed(text)
     parser.close()
     parser._flush()

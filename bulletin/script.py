@@ -123,38 +123,43 @@ def _clean_narration(text: str) -> str:
     return re.sub(r"^[\s,;:]+", "", text).strip()
 
 
-def build_script(
-    article: Article,
-    voices: tuple[Voice, ...],
-    *,
-    locale: str = "fr-FR",
-    lexicon: Lexicon | None = None,
-    title: str | None = None,
-    speaker_voices: dict[str, str] | None = None,
-    announce_quotes: bool = False,
-    show: str | None = None,
-) -> Script:
-    """Split the article into segments and cast a voice for each."""
-    anchor = voices[0]
+Raw = tuple[SegmentKind, str, str | None, Gender | None, int]
+
+
+def _raw_segments(article: Article, title: str | None, block_offset: int = 0) -> list[Raw]:
+    """The article as (kind, text, speaker, gender, block) before casting."""
     paragraphs = [b.text for b in article.blocks if b.kind == "paragraph"]
     pieces_per = iter(detect_quotes(paragraphs))
-
-    raw: list[tuple[SegmentKind, str, str | None, Gender | None, int]] = []
-    spoken_title = title or article.title
-    if spoken_title:
-        raw.append(("title", spoken_title, None, None, -1))
+    raw: list[Raw] = []
+    if title:
+        raw.append(("title", title, None, None, block_offset - 1))
     for bi, block in enumerate(article.blocks):
         if block.kind == "heading":
-            raw.append(("heading", block.text, None, None, bi))
+            raw.append(("heading", block.text, None, None, block_offset + bi))
             continue
         for piece in next(pieces_per):
             if piece.kind == "quote":
-                raw.append(("quote", piece.text.strip(), piece.speaker or "une voix", piece.gender, bi))
+                raw.append(("quote", piece.text.strip(), piece.speaker or "une voix", piece.gender, block_offset + bi))
             else:
                 text = _clean_narration(piece.text)
                 if text:
-                    raw.append(("narration", text, None, None, bi))
+                    raw.append(("narration", text, None, None, block_offset + bi))
+    return raw
 
+
+def _assemble(
+    raw: list[Raw],
+    voices: tuple[Voice, ...],
+    *,
+    locale: str,
+    lexicon: Lexicon | None,
+    speaker_voices: dict[str, str] | None,
+    announce_quotes: bool,
+    show: str | None,
+    date: str | None,
+) -> tuple[list[Segment], dict[str, Voice]]:
+    """Cast once for every speaker, then normalise each segment sentence by sentence."""
+    anchor = voices[0]
     casting = cast([(spk, g) for kind, _, spk, g, _ in raw if kind == "quote" and spk], voices, speaker_voices)
     segments: list[Segment] = []
     used: dict[str, Voice] = {anchor.id: anchor}
@@ -167,14 +172,78 @@ def build_script(
         if kind == "quote" and announce_quotes:
             segments.append(make_segment("cue", "", None, anchor.id, bi, locale, None, "Fin de citation."))
     if show:
-        when = f", {date_in_words(article.date, locale)}" if article.date else ""
-        segments.insert(0, make_segment("intro", f"{show}{when}.", None, anchor.id, -1, locale, lexicon))
-        segments.append(make_segment("outro", f"C'était {show}. Merci de votre écoute.", None, anchor.id, 10**6,
+        when = f", {date_in_words(date, locale)}" if date else ""
+        segments.insert(0, make_segment("intro", f"{show}{when}.", None, anchor.id, -(10**6), locale, lexicon))
+        segments.append(make_segment("outro", f"C'était {show}. Merci de votre écoute.", None, anchor.id, 10**9,
                                      locale, lexicon))  # fmt: skip
+    return segments, used
+
+
+def build_script(
+    article: Article,
+    voices: tuple[Voice, ...],
+    *,
+    locale: str = "fr-FR",
+    lexicon: Lexicon | None = None,
+    title: str | None = None,
+    speaker_voices: dict[str, str] | None = None,
+    announce_quotes: bool = False,
+    show: str | None = None,
+) -> Script:
+    """Split the article into segments and cast a voice for each."""
+    spoken_title = title or article.title
+    segments, used = _assemble(
+        _raw_segments(article, spoken_title), voices, locale=locale, lexicon=lexicon,
+        speaker_voices=speaker_voices, announce_quotes=announce_quotes, show=show, date=article.date,
+    )  # fmt: skip
     return Script(
         title=spoken_title or article.display_title,
         date=article.date,
         source=article.source,
+        locale=locale,
+        segments=tuple(segments),
+        voices=used,
+    )
+
+
+TRANSITION = "Autre sujet."
+
+
+def build_edition(
+    articles: list[Article],
+    voices: tuple[Voice, ...],
+    *,
+    show: str,
+    date: str,
+    locale: str = "fr-FR",
+    lexicon: Lexicon | None = None,
+    speaker_voices: dict[str, str] | None = None,
+    announce_quotes: bool = False,
+) -> Script:
+    """A daily edition: an opening with the show and the date, the stories in order with a short
+    transition between them, a closing. Each story's title is a chapter, as are its sub-headings;
+    a speaker keeps one voice across all the stories."""
+    raw: list[Raw] = []
+    for n, article in enumerate(articles):
+        offset = (n + 1) * 100_000
+        if n:
+            raw.append(("cue", TRANSITION, None, None, offset - 2))
+        raw.extend(_raw_segments(article, article.title or article.display_title, offset))
+    segments, used = _assemble(
+        raw, voices, locale=locale, lexicon=lexicon, speaker_voices=speaker_voices,
+        announce_quotes=announce_quotes, show=show, date=date,
+    )  # fmt: skip
+    # The transition is generated text: spoken, but not the article's words.
+    segments = [
+        Segment("cue", "", s.spoken, None, s.voice, s.block, tuple(Sentence("", x.spoken) for x in s.sentences))
+        if s.kind == "cue" and s.text == TRANSITION
+        else s
+        for s in segments
+    ]
+    return Script(
+        title=f"{show}, {date_in_words(date, locale).removeprefix('le ')}",
+        date=date,
+        source=None,
         locale=locale,
         segments=tuple(segments),
         voices=used,

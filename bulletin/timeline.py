@@ -67,8 +67,13 @@ class Timeline:
     """Audio before the first placement that is not speech (an intro jingle), already included."""
 
     def chapters(self, opening_title: str) -> tuple[ChapterMark, ...]:
-        """An opening chapter for what precedes the first heading, then one per heading."""
-        starts = [(p.segment.text, p.start_ms) for p in self.placements if p.segment.kind == "heading"]
+        """A chapter per title (one per story in an edition) and per sub-heading. What comes
+        before the first one (an opening, or a story without a title) is the opening chapter;
+        a leading title simply starts at 0."""
+        starts = [(p.segment.text, p.start_ms) for p in self.placements if p.segment.kind in ("title", "heading")]
+        first_title = next((i for i, p in enumerate(self.placements) if p.segment.kind == "title"), None)
+        if first_title is not None and all(p.segment.kind in ("intro", "cue") for p in self.placements[:first_title]):
+            starts[0] = (starts[0][0], 0)  # the opening (jingle, show and date) belongs to the first story
         marks: list[tuple[str, int]] = []
         if not starts or starts[0][1] > 0:
             marks.append((opening_title, 0))

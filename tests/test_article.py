@@ -71,8 +71,9 @@ def test_markdown_and_html() -> None:
         ("paragraph", "Fin."),
     ]
     html = parse_html(
-        "<html><head><title>T</title><script>var x=1;</script></head><body><h1>Grand titre</h1>"
-        "<p>Premier &amp; seul.</p><h2>Intertitre</h2><p>Suite.</p><nav>menu</nav></body></html>"
+        "<html><head><title>T</title><script>var x=1;</script></head><body><nav>menu</nav><article>"
+        "<h1>Grand titre</h1><p>Premier &amp; seul.</p><h2>Intertitre</h2><p>Suite.</p></article>"
+        "<footer>pied</footer></body></html>"
     )
     assert html.title == "Grand titre"
     assert [(b.kind, b.text) for b in html.blocks] == [
@@ -86,3 +87,20 @@ def test_slug_is_safe() -> None:
     assert slugify("../../etc/passwd <script>") == "etc-passwd-script"
     assert slugify("🎉") == "bulletin"
     assert len(slugify("a" * 500)) <= 60
+
+
+def test_html_without_article_markup_goes_through_trafilatura() -> None:
+    menu = "".join(f"<li><a href='/r{i}'>Rubrique {i}</a></li>" for i in range(12))
+    page = (
+        "<html><head><title>Crue de la Meuse | Le Courrier</title>"
+        "<meta property='article:published_time' content='2026-02-03T07:00:00Z'></head><body>"
+        f"<div class='menu'><ul>{menu}</ul></div><div class='content'><h1>Crue de la Meuse</h1>"
+        "<p>La Meuse a dépassé la cote d'alerte mardi matin à Dinant, où les quais ont été fermés.</p>"
+        "<p>« Nous surveillons la situation heure par heure », a indiqué le bourgmestre, Paul Henrard.</p>"
+        "</div><div class='footer'>Tous droits réservés. Conditions d'utilisation. Cookies.</div></body></html>"
+    )
+    art = parse_html(page)
+    assert art.title == "Crue de la Meuse" and art.date == "2026-02-03"
+    text = " ".join(b.text for b in art.blocks)
+    assert "Dinant" in text and "Paul Henrard" in text
+    assert "Rubrique" not in text and "Cookies" not in text

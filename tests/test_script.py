@@ -78,5 +78,8 @@ def test_timeline_pauses_and_chapters() -> None:
     heading_i = next(i for i, p in enumerate(tl.placements) if p.segment.kind == "heading")
     assert gaps[heading_i - 1] > gaps[-1]  # around a heading is longer than around a quote
     ch = tl.chapters("Ouverture")
-    assert [c.title for c in ch] == ["Ouverture", "Intertitre"]
+    assert [c.title for c in ch] == ["T", "Intertitre"]  # a leading title opens the first chapter
+    untitled = build_script(parse_text("Un paragraphe.\n\nIntertitre\n\nDeux."), VOICES)
+    ch2 = place(untitled, [[1000] * len(seg.sentences) for seg in untitled.segments]).chapters("Ouverture")
+    assert [c.title for c in ch2] == ["Ouverture", "Intertitre"]
     assert ch[0].end_ms == ch[1].start_ms and ch[-1].end_ms == tl.duration_ms
