@@ -29,16 +29,18 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts show [default: …] and TOML [words] literally
 )
 
 ArticleArg = Annotated[
     Path, typer.Argument(help="The article: plain text (.txt), Markdown (.md) or HTML (.html).", show_default=False)
 ]
 LocaleOpt = Annotated[
-    str, typer.Option("--locale", "-l", help="French of fr-FR, fr-BE, fr-CH or fr-CA: voices and numbers (septante…).")
+    str | None,
+    typer.Option("--locale", "-l", help="French of fr-FR, fr-BE, fr-CH or fr-CA: voices and numbers (septante…)."),
 ]
 EngineOpt = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--engine",
         "-e",
@@ -63,31 +65,43 @@ class ScriptFormat(str, Enum):
     table = "table"
 
 
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help="Show settings (TOML) [default: ./bulletin.toml if present].")
+]
+
+
 def _options(
-    engine: str,
-    locale: str,
+    engine: str | None,
+    locale: str | None,
     title: str | None,
     lexicon: Path | None,
     speaker_voice: list[str] | None,
     announce: bool,
     rate: float | None = None,
     show: str | None = None,
+    *,
+    config: Path | None = None,
+    preset: str | None = None,
+    outputs: str | None = None,
+    cover: Path | None = None,
+    intro: Path | None = None,
+    outro: Path | None = None,
     **extra: Any,
 ) -> Options:
+    """Options from the command line over the settings file over the defaults (config.resolve)."""
     from .casting import parse_speaker_voices
+    from .config import resolve
     from .pipeline import Options
 
+    given = dict(engine=engine, locale=locale, lexicon=lexicon, rate=rate, show=show, preset=preset,
+                 outputs=outputs, cover=cover, intro=intro, outro=outro,
+                 voices=parse_speaker_voices(speaker_voice) if speaker_voice else None)  # fmt: skip
+    st = resolve(given, config)
     return Options(
-        engine=engine,
-        locale=locale,
-        title=title,
-        lexicon=lexicon,
-        speaker_voices=parse_speaker_voices(speaker_voice or []),
-        announce_quotes=announce,
-        rate=rate,
-        show=show,
-        **extra,
-    )
+        engine=st.engine, locale=st.locale, title=title, lexicon=st.lexicon, speaker_voices=st.voices,
+        announce_quotes=announce, rate=st.rate, show=st.show, author=st.author, preset=st.preset,
+        outputs=st.outputs, cover=st.cover, intro=st.intro, outro=st.outro, **extra,
+    )  # fmt: skip
 
 
 @app.command()
@@ -97,9 +111,10 @@ def make(
         Path | None,
         typer.Option("--output", "-o", help="Where to write the MP3 [default: audio_out/<date>-<slug>.mp3]."),
     ] = None,
-    engine: EngineOpt = "auto",
-    locale: LocaleOpt = "fr-FR",
+    engine: EngineOpt = None,
+    locale: LocaleOpt = None,
     title: TitleOpt = None,
+    config: ConfigOpt = None,
     fallback: Annotated[
         bool, typer.Option("--fallback", help="If the engine fails mid-bulletin, finish with the offline voice.")
     ] = False,
@@ -113,18 +128,23 @@ def make(
         typer.Option("--show", help="Show name: ID3 album/artist, a spoken opening and closing, and a chime."),
     ] = None,
     preset: Annotated[
-        str,
+        str | None,
         typer.Option(
-            "--preset", "-p", help="podcast (-16 LUFS, 44.1 kHz), broadcast (EBU R128 -23 LUFS) or accessible."
+            "--preset",
+            "-p",
+            help="podcast (-16 LUFS, 44.1 kHz; the default), broadcast (EBU R128 -23 LUFS), accessible.",
         ),
-    ] = "podcast",
+    ] = None,
     rate: Annotated[
         float | None, typer.Option("--rate", help="Speaking rate, 0.7 (slow) to 1.3 (fast) [default: the preset's].")
     ] = None,
     outputs: Annotated[
-        str,
-        typer.Option("--outputs", help="Comma-separated: mp3, vtt, srt, chapters, json, daisy, folder, or all."),
-    ] = "mp3,vtt,chapters",
+        str | None,
+        typer.Option(
+            "--outputs",
+            help="Comma-separated: mp3, vtt, srt, chapters, json, daisy, folder, or all [default: mp3,vtt,chapters].",
+        ),
+    ] = None,
     intro: Annotated[Path | None, typer.Option("--intro", help="Jingle to play before the bulletin.")] = None,
     outro: Annotated[Path | None, typer.Option("--outro", help="Jingle to play after it.")] = None,
     cover: Annotated[
@@ -145,7 +165,7 @@ def make(
 
     opts = _options(
         engine, locale, title, lexicon, speaker_voice, announce_quotes, rate, show,
-        fallback=fallback, jobs=jobs, cache_dir=cache_dir, use_cache=not no_cache,
+        config=config, fallback=fallback, jobs=jobs, cache_dir=cache_dir, use_cache=not no_cache,
         preset=preset, outputs=outputs, intro=intro, outro=outro, cover=cover,
     )  # fmt: skip
     if quiet or (not sys.stderr.isatty() and os.environ.get("BULLETIN_PROGRESS") != "1"):
@@ -175,9 +195,10 @@ def script(
     format: Annotated[
         ScriptFormat, typer.Option("--format", "-f", help="json (for tools) or table (for people).")
     ] = ScriptFormat.table,
-    engine: EngineOpt = "auto",
-    locale: LocaleOpt = "fr-FR",
+    engine: EngineOpt = None,
+    locale: LocaleOpt = None,
     title: TitleOpt = None,
+    config: ConfigOpt = None,
     lexicon: LexiconOpt = None,
     speaker_voice: SpeakerVoiceOpt = None,
     announce_quotes: AnnounceOpt = False,
@@ -189,7 +210,7 @@ def script(
     from .article import read_article
     from .pipeline import make_script
 
-    opts = _options(engine, locale, title, lexicon, speaker_voice, announce_quotes)
+    opts = _options(engine, locale, title, lexicon, speaker_voice, announce_quotes, config=config)
     result = make_script(read_article(article), opts)
     if format is ScriptFormat.json:
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
@@ -204,6 +225,114 @@ def script(
         text = s.text or s.spoken
         table.add_row(str(i), s.kind, s.speaker or "", s.voice, text[:70] + ("…" if len(text) > 70 else ""))
     Console(width=max(100, Console().width)).print(table)
+
+
+@app.command()
+def batch(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(help="Article files, folders, RSS/Atom feed files or URLs, web pages.", show_default=False),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the bulletins (must exist).")],
+    edition: Annotated[
+        str | None, typer.Option("--edition", help="'daily': one bulletin per date, a chapter per story.")
+    ] = None,
+    per_article: Annotated[bool, typer.Option("--per-article", help="One episode per article (the default).")] = False,
+    feed: Annotated[Path | None, typer.Option("--feed", help="Also write the podcast feed (RSS) here.")] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="Where the files will be served from.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="Settings file [default: ./bulletin.toml].")] = None,
+    show: Annotated[str | None, typer.Option("--show", help="Show name.")] = None,
+    author: Annotated[str | None, typer.Option("--author", help="Author, for tags and the feed.")] = None,
+    locale: Annotated[str | None, typer.Option("--locale", "-l", help="fr-FR, fr-BE, fr-CH or fr-CA.")] = None,
+    engine: Annotated[str | None, typer.Option("--engine", "-e", help="auto, gtts or espeak.")] = None,
+    preset: Annotated[str | None, typer.Option("--preset", "-p", help="podcast, broadcast or accessible.")] = None,
+    outputs: Annotated[str | None, typer.Option("--outputs", help="As for 'make' [default: mp3,vtt,chapters].")] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-w", min=1, help="Processes [default: all cores].")
+    ] = None,
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Clip cache folder.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Make bulletins for many articles at once, incrementally: what did not change is not redone.
+
+    Example (cron):  bulletin batch ~/articles/ https://exemple.be/rss --edition daily -o site/ --feed site/feed.xml
+    """
+    from .batch import run_batch
+    from .config import resolve
+    from .pipeline import Options
+
+    if edition not in (None, "daily"):
+        from .errors import ConfigError
+
+        raise ConfigError(f"unknown edition {edition!r}; the only edition is 'daily'")
+    if edition and per_article:
+        from .errors import ConfigError
+
+        raise ConfigError("choose --edition daily or --per-article, not both")
+    settings = resolve(dict(show=show, author=author, locale=locale, engine=engine, preset=preset,
+                            outputs=outputs, base_url=base_url), config)  # fmt: skip
+    opts = Options(
+        engine=settings.engine, locale=settings.locale, show=settings.show, author=settings.author,
+        preset=settings.preset, outputs=settings.outputs, lexicon=settings.lexicon, cover=settings.cover,
+        rate=settings.rate, intro=settings.intro, outro=settings.outro, speaker_voices=settings.voices,
+        cache_dir=cache_dir,
+    )  # fmt: skip
+    mode = "daily" if edition == "daily" else "per-article"
+    if quiet or not sys.stderr.isatty():
+        summary, _ = run_batch(inputs, out, opts, mode=mode, workers=workers)  # type: ignore[arg-type]
+    else:
+        from rich.progress import BarColumn, Progress, TextColumn
+
+        with Progress(TextColumn("Bulletins"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                      transient=True) as bar:  # fmt: skip
+            task = bar.add_task("batch", total=None)
+            summary, _ = run_batch(inputs, out, opts, mode=mode, workers=workers,  # type: ignore[arg-type]
+                                   progress=lambda d, t: bar.update(task, completed=d, total=t))  # fmt: skip
+    for name in summary.made:
+        typer.echo(f"made       {out / name}")
+    for key, reason in summary.failed:
+        typer.echo(f"failed     {key}: {reason}", err=True)
+    typer.echo(f"{len(summary.made)} made, {len(summary.unchanged)} unchanged, {len(summary.failed)} failed")
+    if feed is not None:
+        _write_feed(out, feed, settings)
+    if not summary.ok:
+        raise typer.Exit(1)
+
+
+def _write_feed(folder: Path, target: Path, settings: Any) -> None:
+    from .batch import feed_items
+    from .outputs.feed import write_feed
+
+    cover_name = None
+    if settings.cover is not None:
+        cover_name = Path(settings.cover).name
+        if not (folder / cover_name).exists():
+            import shutil
+
+            shutil.copyfile(settings.cover, folder / cover_name)
+    write_feed(target, feed_items(folder), title=settings.show or "Bulletin", author=settings.author or settings.show
+               or "bulletin", base_url=settings.base_url or "", cover=cover_name)  # fmt: skip
+    typer.echo(f"feed       {target}")
+
+
+@app.command("feed")
+def feed_command(
+    folder: Annotated[Path, typer.Argument(help="A folder 'bulletin batch' wrote to.", show_default=False)],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="[default: FOLDER/feed.xml]")] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="Where the files will be served from.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="Settings file [default: ./bulletin.toml].")] = None,
+    show: Annotated[str | None, typer.Option("--show", help="Show name (feed title).")] = None,
+    author: Annotated[str | None, typer.Option("--author", help="Feed author.")] = None,
+) -> None:
+    """Write the podcast feed (RSS 2.0, iTunes, Podcasting 2.0) for the bulletins in FOLDER."""
+    from .config import resolve
+
+    if not folder.is_dir():
+        from .errors import OutputError
+
+        raise OutputError(f"no such folder: {folder}")
+    settings = resolve(dict(show=show, author=author, base_url=base_url), config)
+    _write_feed(folder, output or folder / "feed.xml", settings)
 
 
 @app.command()

@@ -50,6 +50,8 @@ class Options:
     """Overrides the article's title (and is spoken)."""
     show: str | None = None
     """Show name: ID3 album and artist; when set, a spoken opening and closing and a chime."""
+    author: str | None = None
+    """Author (ID3 artist, feed author); the show name when not set."""
     lexicon: Path | None = None
     """An extra pronunciation lexicon (TOML)."""
     speaker_voices: dict[str, str] = field(default_factory=dict)
@@ -215,26 +217,39 @@ def _sentence_durations(clips: list[list[Any]], sample_rate: int) -> list[list[i
 
 
 def make_bulletin(
-    article_path: str | Path,
+    article_path: str | Path | Article,
     out: str | Path | None = None,
     options: Options | None = None,
     *,
     engine: Engine | None = None,
     progress: Progress | None = None,
 ) -> BulletinResult:
-    """Read an article and write its bulletin and sidecars; returns where it went and how long it is."""
+    """Read an article (a file, or an :class:`Article` already read) and write its bulletin and
+    sidecars; returns where it went and how long it is."""
     options = options or Options()
     options.check()
     _check_inputs(options)
-    article = read_article(article_path)
+    article = article_path if isinstance(article_path, Article) else read_article(article_path)
     target = Path(out) if out is not None else default_output(article, options.title)
     check_writable_dir(target.parent if str(target.parent) else Path("."))
-    preset = get_preset(options.preset)
-    rate = options.rate if options.rate is not None else preset.rate
     reason = "as given"
     if engine is None:
         engine, reason = choose_engine(options.engine, options.jobs)
     script = make_script(article, options, engine)
+    return render_script(script, target, options, engine, reason, progress)
+
+
+def render_script(
+    script: Script,
+    target: Path,
+    options: Options,
+    engine: Engine,
+    reason: str = "as given",
+    progress: Progress | None = None,
+) -> BulletinResult:
+    """Speak a script and write the MP3 (atomically) and the sidecars the options ask for."""
+    preset = get_preset(options.preset)
+    rate = options.rate if options.rate is not None else preset.rate
     cache = ClipCache(options.cache_dir) if options.use_cache else None
     fallback = get_engine("espeak") if options.fallback and engine.name != "espeak" else None
 
@@ -250,7 +265,7 @@ def make_bulletin(
     cover = read_cover(options.cover) if options.cover else None
     info = TagInfo(
         title=script.title,
-        artist=options.show or "Bulletin",
+        artist=options.author or options.show or "Bulletin",
         album=options.show or "Bulletin",
         date=script.date,
         genre="Podcast",

@@ -1,0 +1,114 @@
+"""The podcast feed: RSS 2.0 with iTunes and Podcasting 2.0 tags, built with feedgen.
+
+feedgen covers RSS and iTunes; the Podcasting 2.0 ``podcast:transcript`` and ``podcast:chapters``
+elements are added through feedgen's extension mechanism, so everything is built as XML
+elements (escaped by lxml), never pasted as strings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urljoin
+
+from ..errors import OutputError
+from .writing import write_text
+
+PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def clean(text: str) -> str:
+    """Text XML 1.0 can hold: control characters removed."""
+    return _XML_BAD.sub("", text)
+
+
+class _PodcastIndexFeed:
+    def extend_ns(self) -> dict[str, str]:
+        return {"podcast": PODCAST_NS}
+
+    def extend_rss(self, rss: Any) -> Any:
+        return rss
+
+    def extend_atom(self, atom: Any) -> Any:
+        return atom
+
+
+class _PodcastIndexEntry:
+    def __init__(self) -> None:
+        self.links: list[tuple[str, dict[str, str]]] = []
+
+    def add(self, tag: str, **attrs: str) -> None:
+        self.links.append((tag, attrs))
+
+    def extend_rss(self, item: Any) -> Any:
+        from lxml import etree
+
+        for tag, attrs in self.links:
+            etree.SubElement(item, f"{{{PODCAST_NS}}}{tag}", attrs)
+        return item
+
+    def extend_atom(self, entry: Any) -> Any:
+        return entry
+
+
+def _url(base: str, name: str) -> str:
+    return urljoin(base, quote(name)) if base else quote(name)
+
+
+def _pub_date(date: str | None) -> dt.datetime:
+    parts = [int(p) for p in (date or "").split("-") if p.isdigit()] or [1970]
+    parts += [1] * (3 - len(parts))
+    return dt.datetime(parts[0], parts[1], parts[2], 6, 0, tzinfo=dt.timezone.utc)
+
+
+def build_feed(items: list[dict[str, Any]], *, title: str, author: str, base_url: str,
+               cover: str | None = None, description: str | None = None) -> bytes:  # fmt: skip
+    """RSS 2.0 bytes for the given made items (newest first)."""
+    from feedgen.feed import FeedGenerator
+
+    fg = FeedGenerator()
+    fg.load_extension("podcast")
+    fg.register_extension("podcastindex", _PodcastIndexFeed, _PodcastIndexEntry)
+    fg.title(clean(title) or "Bulletin")
+    fg.link(href=base_url or "https://example.invalid/", rel="alternate")
+    fg.description(clean(description or f"{title} : bulletins d'information"))
+    fg.language("fr")
+    fg.author({"name": clean(author) or "bulletin"})
+    fg.generator("bulletin")
+    fg.podcast.itunes_author(clean(author) or "bulletin")
+    fg.podcast.itunes_category("News")
+    fg.podcast.itunes_explicit("no")
+    if cover:
+        fg.image(
+            url=_url(base_url, cover), title=clean(title) or "Bulletin", link=base_url or "https://example.invalid/"
+        )
+        fg.podcast.itunes_image(_url(base_url, cover))
+    for item in reversed(items):  # feedgen prepends; give it oldest first
+        fe = fg.add_entry()
+        fe.guid(item["guid"], permalink=False)
+        fe.title(clean(item.get("title") or item["name"]))
+        fe.description(clean(item.get("title") or item["name"]))
+        fe.pubDate(_pub_date(item.get("date")))
+        fe.enclosure(_url(base_url, item["name"]), str(item.get("bytes", 0)), "audio/mpeg")
+        seconds = int(item.get("duration_ms", 0) // 1000)
+        fe.podcast.itunes_duration(f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}")
+        stem = item["name"][: -len(".mp3")]
+        files = item.get("files", {})
+        if f"{stem}.vtt" in files:
+            fe.podcastindex.add("transcript", url=_url(base_url, f"{stem}.vtt"), type="text/vtt", language="fr")
+        if f"{stem}.chapters.json" in files:
+            fe.podcastindex.add("chapters", url=_url(base_url, f"{stem}.chapters.json"),
+                                type="application/json+chapters")  # fmt: skip
+    data: bytes = fg.rss_str(pretty=True)
+    return data
+
+
+def write_feed(path: Path, items: list[dict[str, Any]], **kw: Any) -> Path:
+    try:
+        data = build_feed(items, **kw)
+    except ValueError as exc:  # feedgen/lxml refusing a value: say which, in plain words
+        raise OutputError(f"cannot build the feed: {exc}") from exc
+    return write_text(path, data.decode("utf-8"))

@@ -1,0 +1,201 @@
+"""Batch runs through the CLI on local files and a local HTTP server (never the internet)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import feedparser
+import pytest
+from lxml import etree
+
+from bulletin.config import resolve
+from bulletin.errors import ConfigError
+
+from .conftest import SAMPLE, run_cli
+
+
+def article(title: str, date: str, who: str, n: int) -> str:
+    return (
+        f"title: {title}\ndate: {date}\n\n"
+        f"Le conseil communal s'est réuni pour la {n}e fois cette année. Il a voté un budget de {n} millions d'euros.\n\n"
+        f"« Ce budget protège les services publics », a déclaré {who}.\n"
+    )
+
+
+@pytest.fixture
+def inputs(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i, who in enumerate(["Anne Lemaire", "Paul Girard", "Sofia Haddad", "Marc Petit"], 1):
+        (folder / f"a{i}.txt").write_text(article(f"Conseil numéro {i}", "2026-11-27", who, i), encoding="utf-8")
+    (folder / "corrompu.txt").write_bytes(b"\x00\x01\x02\x03" * 50)
+    return folder
+
+
+def state_of(folder: Path) -> dict[str, tuple[float, str]]:
+    return {
+        p.name: (p.stat().st_mtime, hashlib.sha256(p.read_bytes()).hexdigest())
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".bulletin.lock")
+    }
+
+
+def batch(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
+    r = run_cli("batch", "--engine", "espeak", "-q", *args, cwd=cwd, timeout=300)
+    return r.returncode, r.stdout, r.stderr
+
+
+def test_per_article_incremental_and_one_bad_input(inputs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    feed = out / "feed.xml"
+    code, stdout, stderr = batch(str(inputs), "-o", str(out), "--feed", str(feed), "--base-url", "https://ex.be/p/")
+    assert code == 1
+    assert "4 made, 0 unchanged, 1 failed" in stdout
+    assert "corrompu.txt" in stderr and "binary" in stderr and "Traceback" not in stderr
+    mp3s = sorted(out.glob("*.mp3"))
+    assert len(mp3s) == 4 and all(p.name.startswith("2026-11-27-conseil-numero-") for p in mp3s)
+    first_feed = feedparser.parse(str(feed))
+    assert first_feed.bozo == 0 and len(first_feed.entries) == 4
+    guids = {e.title: e.id for e in first_feed.entries}
+
+    before = state_of(out)
+    code, stdout, _ = batch(str(inputs), "-o", str(out), "--feed", str(feed), "--base-url", "https://ex.be/p/")
+    assert code == 1 and "0 made, 4 unchanged, 1 failed" in stdout
+    after = state_of(out)
+    assert {k: v for k, v in after.items() if k != "feed.xml"} == {k: v for k, v in before.items() if k != "feed.xml"}
+
+    (inputs / "a5.txt").write_text(article("Conseil numéro 5", "2026-11-28", "Inès Barbier", 5), encoding="utf-8")
+    code, stdout, _ = batch(str(inputs), "-o", str(out), "--feed", str(feed), "--base-url", "https://ex.be/p/")
+    assert "1 made, 4 unchanged, 1 failed" in stdout
+    parsed = feedparser.parse(str(feed))
+    assert len(parsed.entries) == 5
+    assert all(guids[e.title] == e.id for e in parsed.entries if e.title in guids)
+    entry = parsed.entries[0]
+    assert entry.enclosures[0].href.startswith("https://ex.be/p/2026-11-28-")
+    assert entry.enclosures[0].type == "audio/mpeg" and int(entry.enclosures[0].length) > 10_000
+    assert entry.itunes_duration.count(":") == 2
+    xml = etree.parse(str(feed))
+    ns = {"podcast": "https://podcastindex.org/namespace/1.0"}
+    assert len(xml.findall(".//item/podcast:transcript", ns)) == 5
+    assert len(xml.findall(".//item/podcast:chapters", ns)) == 5
+
+
+def test_daily_edition(inputs: Path, tmp_path: Path) -> None:
+    (inputs / "corrompu.txt").unlink()
+    out = tmp_path / "out"
+    out.mkdir()
+    code, stdout, stderr = batch(str(inputs), "-o", str(out), "--edition", "daily", "--show", "Le Journal",
+                                 "--outputs", "mp3,json,chapters")  # fmt: skip
+    assert code == 0, stderr
+    (mp3,) = out.glob("*.mp3")
+    assert mp3.name == "2026-11-27-le-journal.mp3"
+    manifest = json.loads(mp3.with_suffix(".json").read_text(encoding="utf-8"))
+    assert manifest["segments"][0]["kind"] == "intro"
+    assert "vingt-sept novembre deux mille vingt-six" in manifest["segments"][0]["spoken"]
+    chapters = json.loads(mp3.with_suffix(".chapters.json").read_text(encoding="utf-8"))["chapters"]
+    assert [c["title"] for c in chapters] == [f"Conseil numéro {i}" for i in range(1, 5)]
+    starts = [c["startTime"] for c in chapters]
+    assert starts == sorted(starts)
+    voices = {s["speaker"]: s["voice"] for s in manifest["segments"] if s["kind"] == "quote"}
+    assert len(voices) == 4 and "espeak:fr" not in voices.values()
+
+
+def test_hostile_titles_give_safe_names_and_a_well_formed_feed(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    titles = ["../../etc/passwd", "<script>alert(1)</script> & ]]>", "É" * 500, "🎉🎉 fête", "ctrl\x07\x1bchars"]
+    for i, title in enumerate(titles):
+        (folder / f"h{i}.txt").write_text(f"title: {title}\ndate: 2026-01-0{i + 1}\n\nUn texte court ici.", "utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    code, stdout, stderr = batch(str(folder), "-o", str(out), "--feed", str(out / "feed.xml"))
+    assert code == 0, stderr
+    names = [p.name for p in out.glob("*.mp3")]
+    assert len(names) == 5
+    for name in names:
+        assert "/" not in name and ".." not in name and len(name) < 100
+        assert all(c.isalnum() or c in "-." for c in name)
+    assert not (tmp_path / "etc").exists()
+    xml = etree.parse(str(out / "feed.xml"))  # raises if not well-formed
+    texts = [t.text for t in xml.iter("title")]
+    assert "<script>alert(1)</script> & ]]>" in texts
+    assert feedparser.parse(str(out / "feed.xml")).bozo == 0
+
+
+def test_feed_command_and_config_precedence(inputs: Path, tmp_path: Path) -> None:
+    (inputs / "corrompu.txt").unlink()
+    out = tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "bulletin.toml").write_text('show = "Radio Fichier"\nauthor = "La rédaction"\n'
+                                            'base_url = "https://fichier.be/"\n', encoding="utf-8")  # fmt: skip
+    code, _, stderr = batch(str(inputs), "-o", str(out), cwd=tmp_path)
+    assert code == 0, stderr
+    r = run_cli("feed", str(out), "--show", "Radio Ligne de commande", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    parsed = feedparser.parse(str(out / "feed.xml"))
+    assert parsed.feed.title == "Radio Ligne de commande"  # the command line wins
+    assert parsed.feed.author_detail.name == "La rédaction"  # the file fills the rest
+    assert parsed.entries[0].enclosures[0].href.startswith("https://fichier.be/")
+
+
+def test_config_resolution_and_errors(tmp_path: Path) -> None:
+    cfg = tmp_path / "b.toml"
+    cfg.write_text('locale = "fr-BE"\nshow = "Fichier"\ncover = "c.png"\n[voices]\n"Anne" = "espeak:fr+f1"\n')
+    st = resolve({"show": "CLI", "locale": None, "voices": {"Paul": "espeak:fr+m3"}}, cfg)
+    assert (st.show, st.locale, st.engine) == ("CLI", "fr-BE", "auto")
+    assert st.cover == (tmp_path / "c.png").resolve()
+    assert st.voices == {"Anne": "espeak:fr+f1", "Paul": "espeak:fr+m3"}
+    cfg.write_text('colour = "bleu"\n')
+    with pytest.raises(ConfigError, match="unknown key 'colour'"):
+        resolve({}, cfg)
+    with pytest.raises(ConfigError, match="no such settings file"):
+        resolve({}, tmp_path / "none.toml")
+
+
+@pytest.fixture
+def web(tmp_path: Path) -> Iterator[str]:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "page.html").write_text(
+        "<html><head><title>Page</title><meta property='article:published_time' content='2026-03-02'></head>"
+        "<body><nav>Accueil Sport Météo</nav><article><h1>Le tram arrive à Liège</h1>"
+        "<p>Les premières rames circuleront dès lundi entre Sclessin et Coronmeuse.</p>"
+        "<p>« Nous sommes prêts », a assuré la directrice du projet, Julie Masson.</p></article></body></html>",
+        encoding="utf-8",
+    )
+    (site / "rss.xml").write_text(
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Flux</title>'
+        "<item><guid>flux-1</guid><title>Neige sur les Fagnes</title><pubDate>Tue, 03 Mar 2026 07:00:00 GMT</pubDate>"
+        "<description>&lt;p&gt;Dix centimètres de neige sont tombés cette nuit sur le plateau.&lt;/p&gt;</description>"
+        "</item></channel></rss>",
+        encoding="utf-8",
+    )
+    handler = partial(SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *a: None  # type: ignore[method-assign]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_urls_feed_and_page_from_local_server(web: str, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    code, stdout, stderr = batch(f"{web}/page.html", f"{web}/rss.xml", f"{web}/missing.html", "-o", str(out))
+    assert code == 1 and "2 made" in stdout and "missing.html" in stderr
+    names = sorted(p.name for p in out.glob("*.mp3"))
+    assert names == ["2026-03-02-le-tram-arrive-a-liege.mp3", "2026-03-03-neige-sur-les-fagnes.mp3"]
+
+
+def test_bad_batch_options(tmp_path: Path) -> None:
+    r = run_cli("batch", str(SAMPLE), "-o", str(tmp_path / "nope"), "--engine", "espeak")
+    assert r.returncode == 1 and "does not exist" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = run_cli("batch", str(SAMPLE), "-o", str(tmp_path), "--edition", "weekly")
+    assert r.returncode == 1 and "unknown edition" in r.stderr
