@@ -23,7 +23,8 @@ from .conftest import SAMPLE, run_cli
 def article(title: str, date: str, who: str, n: int) -> str:
     return (
         f"title: {title}\ndate: {date}\n\n"
-        f"Le conseil communal s'est réuni pour la {n}e fois cette année. Il a voté un budget de {n} millions d'euros.\n\n"
+        f"Le conseil communal s'est réuni pour la {n}e fois cette année. "
+        f"Il a voté un budget de {n} millions d'euros.\n\n"
         f"« Ce budget protège les services publics », a déclaré {who}.\n"
     )
 
@@ -91,7 +92,7 @@ def test_daily_edition(inputs: Path, tmp_path: Path) -> None:
     (inputs / "corrompu.txt").unlink()
     out = tmp_path / "out"
     out.mkdir()
-    code, stdout, stderr = batch(str(inputs), "-o", str(out), "--edition", "daily", "--show", "Le Journal",
+    code, _stdout, stderr = batch(str(inputs), "-o", str(out), "--edition", "daily", "--show", "Le Journal",
                                  "--outputs", "mp3,json,chapters")  # fmt: skip
     assert code == 0, stderr
     (mp3,) = out.glob("*.mp3")
@@ -115,7 +116,7 @@ def test_hostile_titles_give_safe_names_and_a_well_formed_feed(tmp_path: Path) -
         (folder / f"h{i}.txt").write_text(f"title: {title}\ndate: 2026-01-0{i + 1}\n\nUn texte court ici.", "utf-8")
     out = tmp_path / "out"
     out.mkdir()
-    code, stdout, stderr = batch(str(folder), "-o", str(out), "--feed", str(out / "feed.xml"))
+    code, _stdout, stderr = batch(str(folder), "-o", str(out), "--feed", str(out / "feed.xml"))
     assert code == 0, stderr
     names = [p.name for p in out.glob("*.mp3")]
     assert len(names) == 5
