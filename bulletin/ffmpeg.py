@@ -32,7 +32,7 @@ def _quiet_ffmpeg() -> list[str]:
 
 
 def encode_mp3(
-    pcm: bytes,
+    pcm: bytes | Path,
     sample_rate: int,
     out: Path,
     *,
@@ -41,7 +41,7 @@ def encode_mp3(
     out_rate: int | None = None,
     filters: str | None = None,
 ) -> None:
-    """Encode 16-bit PCM to an MP3 file in one ffmpeg run, PCM fed through a pipe."""
+    """Encode 16-bit PCM (bytes, fed through a pipe, or a raw PCM file) to an MP3 in one ffmpeg run."""
     cmd = [
         *_quiet_ffmpeg(),
         "-f",
@@ -51,7 +51,7 @@ def encode_mp3(
         "-ac",
         str(channels),
         "-i",
-        "pipe:0",
+        str(pcm) if isinstance(pcm, Path) else "pipe:0",
     ]
     if filters:
         cmd += ["-af", filters]
@@ -72,7 +72,7 @@ def encode_mp3(
         str(out),
     ]
     try:
-        proc = subprocess.run(cmd, input=pcm, capture_output=True, check=False)
+        proc = subprocess.run(cmd, input=None if isinstance(pcm, Path) else pcm, capture_output=True, check=False)
     except OSError as exc:
         raise AudioError(f"cannot run ffmpeg: {exc}") from exc
     if proc.returncode != 0:

@@ -52,9 +52,11 @@ def _run(cmd: list[str], data: bytes | None) -> str:
     return err
 
 
-def _input(source: bytes | Path, sample_rate: int) -> tuple[list[str], bytes | None]:
+def _input(source: bytes | Path, sample_rate: int, raw: bool = False) -> tuple[list[str], bytes | None]:
     if isinstance(source, bytes):
         return ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"], source
+    if raw:
+        return ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", str(source)], None
     return ["-i", str(source), "-vn"], None
 
 
@@ -66,10 +68,12 @@ _SUMMARY = re.compile(
 )
 
 
-def measure(source: bytes | Path, sample_rate: int = 22050, pre: str | None = None, true_peak: bool = True) -> Loudness:
-    """Integrated loudness, range and (if asked) true peak of PCM bytes (mono s16le) or a file,
-    after the ``pre`` filter chain if one is given."""
-    args, data = _input(source, sample_rate)
+def measure(
+    source: bytes | Path, sample_rate: int = 22050, pre: str | None = None, true_peak: bool = True, raw: bool = False
+) -> Loudness:
+    """Integrated loudness, range and (if asked) true peak of PCM bytes (mono s16le), of a raw
+    PCM file (``raw``) or of any audio file, after the ``pre`` filter chain if one is given."""
+    args, data = _input(source, sample_rate, raw)
     meter = "ebur128=framelog=quiet" + (":peak=true" if true_peak else "")
     chain = f"{pre},{meter}" if pre else meter
     err = _run([ffmpeg_exe(), "-hide_banner", "-nostdin", *args, "-af", chain, "-f", "null", "-"], data)

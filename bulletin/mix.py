@@ -1,7 +1,8 @@
-"""Rendering: clips levelled to one loudness, joined with silences, encoded once.
+"""Rendering: clips levelled to one loudness, laid out with silences, streamed to a PCM file.
 
-Clips are pydub segments; the bulletin is built with one ``b"".join`` of raw PCM (a ``+=`` loop
-over AudioSegments copies every buffer each time and turns quadratic).
+Clips are pydub segments, but the bulletin itself is never one: it is written clip by clip (a
+``+=`` loop over AudioSegments copies every buffer each time and turns quadratic, and holding a
+whole hour of audio several times over would not fit the memory goal).
 """
 
 from __future__ import annotations
@@ -9,12 +10,13 @@ from __future__ import annotations
 import audioop
 import math
 import warnings
-from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from .engines.base import AudioChunk
 from .errors import AudioError
-from .timeline import Timeline
+from .script import Script
+from .timeline import Placer, Timeline
 
 with warnings.catch_warnings():
     # pydub warns at import when no system ffmpeg is on PATH; we hand it the bundled one.
@@ -79,11 +81,6 @@ def level(seg: AudioSegment, target_dbfs: float = LEVEL_TARGET_DBFS) -> AudioSeg
     return seg.apply_gain(max(-20.0, min(15.0, target_dbfs - current)))
 
 
-def prepare_clips(chunks: Sequence[Sequence[AudioChunk]], sample_rate: int) -> list[list[AudioSegment]]:
-    """Per segment, per sentence: converted, trimmed and levelled clips."""
-    return [[level(trim(to_segment(c, sample_rate))) for c in sentence_chunks] for sentence_chunks in chunks]
-
-
 def load_audio(path: Path, sample_rate: int) -> AudioSegment:
     """A jingle or music file as mono PCM at ``sample_rate``; a clear error when it is not audio."""
     from .ffmpeg import decode_to_pcm
@@ -109,21 +106,58 @@ def chime(sample_rate: int) -> AudioSegment:
     return out.fade_in(5)
 
 
-def render(timeline: Timeline, clips: Sequence[Sequence[AudioSegment]], sample_rate: int) -> bytes:
-    """The whole bulletin as PCM, following the timeline's placements exactly."""
-    frame = SAMPLE_WIDTH
-    parts: list[bytes] = []
+def _ms_frames(ms: int, rate: int) -> int:
+    return round(ms * rate / 1000)
+
+
+def stream_render(
+    script: Script,
+    chunks: list[list[AudioChunk]],
+    sample_rate: int,
+    out: BinaryIO,
+    *,
+    pause_scale: float = 1.0,
+    head: AudioSegment | None = None,
+    tail: AudioSegment | None = None,
+) -> Timeline:
+    """Write the bulletin's PCM to ``out`` clip by clip and return its timeline.
+
+    Only one prepared clip is in memory at a time (a 60-minute bulletin is 160 MB of PCM at
+    22 kHz); each chunk is released once written. Jingles are padded to whole milliseconds so
+    every later timing stays exact.
+    """
     written = 0  # frames
-    for p in timeline.placements:
-        for part, clip in zip(p.parts, clips[p.index], strict=True):
-            start_frame = round(part.start_ms * sample_rate / 1000)
-            if start_frame > written:
-                parts.append(b"\0" * ((start_frame - written) * frame))
-                written = start_frame
-            data = clip.raw_data
-            parts.append(data)
-            written += len(data) // frame
-    end_frame = round(timeline.duration_ms * sample_rate / 1000)
-    if end_frame > written:
-        parts.append(b"\0" * ((end_frame - written) * frame))
-    return b"".join(parts)
+
+    def write_at(ms: int, data: bytes) -> None:
+        nonlocal written
+        frame = _ms_frames(ms, sample_rate)
+        if frame > written:
+            out.write(b"\0" * ((frame - written) * SAMPLE_WIDTH))
+            written = frame
+        out.write(data)
+        written += len(data) // SAMPLE_WIDTH
+
+    offset = 0
+    if head is not None and len(head.raw_data):
+        offset = round(len(head.raw_data) / SAMPLE_WIDTH * 1000 / sample_rate)
+        write_at(0, head.raw_data)
+    placer = Placer(pause_scale, offset)
+    for i, seg in enumerate(script.segments):
+        placer.gap_before(seg)
+        start = placer.t
+        parts = []
+        for j in range(len(chunks[i])):
+            clip = level(trim(to_segment(chunks[i][j], sample_rate)))
+            chunks[i][j] = AudioChunk(sample_rate, SAMPLE_WIDTH, 1, b"")  # release the raw clip
+            dur = round(len(clip.raw_data) / SAMPLE_WIDTH * 1000 / sample_rate)
+            placer.sentence_gap(j, dur)
+            write_at(placer.t, clip.raw_data)
+            parts.append(placer.part(seg, j, dur))
+        placer.close(i, seg, start, parts)
+    tail_ms = round(len(tail.raw_data) / SAMPLE_WIDTH * 1000 / sample_rate) if tail is not None else 0
+    timeline = placer.finish(offset, tail_ms)
+    end_speech = timeline.duration_ms - tail_ms
+    if tail is not None and tail_ms:
+        write_at(end_speech, tail.raw_data)
+    write_at(timeline.duration_ms, b"")
+    return timeline

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable
+import os
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .article import Article, read_article, slugify
 from .atomic import atomic_path, check_writable_dir
@@ -15,14 +17,14 @@ from .engines.base import AudioChunk, Engine, Voice, get_engine
 from .errors import ConfigError, EngineError
 from .ffmpeg import encode_mp3
 from .loudness import COMPRESSOR, measure, normalise_filter
-from .mix import chime, load_audio, prepare_clips, render
+from .mix import chime, load_audio, stream_render
 from .normalize import LOCALES, load_lexicon
 from .outputs import parse_outputs, write_sidecars
 from .outputs.id3 import TagInfo, write_tags
 from .parallel import run_parallel
 from .presets import get_preset
 from .script import Script, build_script
-from .timeline import Timeline, place
+from .timeline import Timeline
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` while segments are synthesised."""
@@ -212,10 +214,6 @@ def read_cover(path: Path) -> tuple[bytes, str]:
     raise ConfigError(f"cover {path} is not a PNG or JPEG image")
 
 
-def _sentence_durations(clips: list[list[Any]], sample_rate: int) -> list[list[int]]:
-    return [[round(len(c.raw_data) / 2 * 1000 / sample_rate) for c in seg] for seg in clips]
-
-
 def make_bulletin(
     article_path: str | Path | Article,
     out: str | Path | None = None,
@@ -255,50 +253,50 @@ def render_script(
 
     chunks = synthesize(script, engine, rate, progress, cache=cache, fallback=fallback)
     work_rate = max((c.sample_rate for seg in chunks for c in seg), default=22050)
-    clips = prepare_clips(chunks, work_rate)
-    timeline = place(script, _sentence_durations(clips, work_rate), preset.pause_scale * options.pause_scale)
-    pcm = render(timeline, clips, work_rate)
-    pcm, timeline = _add_jingles(pcm, timeline, work_rate, options)
-
-    measured = measure(pcm, work_rate, pre=COMPRESSOR, true_peak=False)
-    voices = sorted({f"{s.speaker or 'présentateur'}={s.voice}" for s in script.segments})
-    cover = read_cover(options.cover) if options.cover else None
-    info = TagInfo(
-        title=script.title,
-        artist=options.author or options.show or "Bulletin",
-        album=options.show or "Bulletin",
-        date=script.date,
-        genre="Podcast",
-        comment=f"Source : {script.source}" if script.source else "Bulletin d'information",
-        transcript=transcript(script),
-        engine=f"{engine.name} ({engine.version})",
-        voices="; ".join(voices),
-        cover=cover,
-    )
-    wanted = parse_outputs(options.outputs)
-    with atomic_path(target) as tmp:
-        encode_mp3(pcm, work_rate, tmp, bitrate=preset.bitrate, out_rate=preset.sample_rate,
-                   filters=normalise_filter(measured, preset.target))  # fmt: skip
-        write_tags(tmp, info, timeline.chapters(script.title))
+    intro = load_audio(options.intro, work_rate) if options.intro else (chime(work_rate) if options.show else None)
+    outro = load_audio(options.outro, work_rate) if options.outro else (chime(work_rate) if options.show else None)
+    # The raw bulletin goes to a temporary file beside the output, not to memory: ffmpeg reads it
+    # twice (loudness, then encoding) and a 60-minute bulletin stays within a few hundred MB.
+    with _scratch(target.parent, f".{target.name}.", ".pcm") as pcm_path:
+        with open(pcm_path, "wb") as fh:
+            timeline = stream_render(script, chunks, work_rate, fh, head=intro, tail=outro,
+                                     pause_scale=preset.pause_scale * options.pause_scale)  # fmt: skip
+        del chunks
+        measured = measure(pcm_path, work_rate, pre=COMPRESSOR, true_peak=False, raw=True)
+        voices = sorted({f"{s.speaker or 'présentateur'}={s.voice}" for s in script.segments})
+        cover = read_cover(options.cover) if options.cover else None
+        info = TagInfo(
+            title=script.title,
+            artist=options.author or options.show or "Bulletin",
+            album=options.show or "Bulletin",
+            date=script.date,
+            genre="Podcast",
+            comment=f"Source : {script.source}" if script.source else "Bulletin d'information",
+            transcript=transcript(script),
+            engine=f"{engine.name} ({engine.version})",
+            voices="; ".join(voices),
+            cover=cover,
+        )
+        wanted = parse_outputs(options.outputs)
+        with atomic_path(target) as tmp:
+            encode_mp3(pcm_path, work_rate, tmp, bitrate=preset.bitrate, out_rate=preset.sample_rate,
+                       filters=normalise_filter(measured, preset.target))  # fmt: skip
+            write_tags(tmp, info, timeline.chapters(script.title))
     result = BulletinResult(f"{engine.name} ({reason})", target, timeline.duration_ms, script, timeline)
     write_sidecars(result, wanted)
     return result
 
 
-def _add_jingles(pcm: bytes, timeline: Timeline, rate: int, options: Options) -> tuple[bytes, Timeline]:
-    """Intro and outro: the files given, or the built-in chime when a show name is set."""
-    intro = load_audio(options.intro, rate) if options.intro else (chime(rate) if options.show else None)
-    outro = load_audio(options.outro, rate) if options.outro else (chime(rate) if options.show else None)
-    if intro is None and outro is None:
-        return pcm, timeline
-    head = intro.raw_data if intro is not None else b""
-    tail = outro.raw_data if outro is not None else b""
-    shift = round(len(head) / 2 * 1000 / rate)
-    # Rounding the shift to whole ms keeps every later timing exact: pad the jingle to it.
-    head += b"\0" * (round(shift * rate / 1000) * 2 - len(head))
-    tail_ms = round(len(tail) / 2 * 1000 / rate)
-    tail += b"\0" * (round(tail_ms * rate / 1000) * 2 - len(tail))
-    return head + pcm + tail, timeline.shifted(shift, tail_ms)
+@contextlib.contextmanager
+def _scratch(folder: Path, prefix: str, suffix: str) -> Iterator[Path]:
+    """A temporary file that is removed whatever happens (Ctrl-C included)."""
+    fd, name = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=suffix)
+    os.close(fd)
+    try:
+        yield Path(name)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
 
 
 def transcript(script: Script) -> str:

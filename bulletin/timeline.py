@@ -116,6 +116,54 @@ def pause_between(prev: Segment | None, cur: Segment, scale: float = 1.0) -> int
     return round(ms * scale)
 
 
+class Placer:
+    """Places segments one after another; used whole by :func:`place` and clip by clip by the
+    streaming renderer, so both follow the same pause rules."""
+
+    def __init__(self, pause_scale: float = 1.0, start_ms: int = 0) -> None:
+        self.scale = pause_scale
+        self.t = start_ms
+        self.prev: Segment | None = None
+        self.placements: list[Placement] = []
+
+    def gap_before(self, seg: Segment) -> int:
+        """Silence before ``seg``; call once per segment, before its sentences."""
+        gap = pause_between(self.prev, seg, self.scale)
+        self.t += gap
+        return gap
+
+    def sentence_gap(self, index: int, duration: int) -> int:
+        """Silence before sentence ``index`` of the current segment."""
+        gap = round(PAUSES["sentence"] * self.scale) if index and duration else 0
+        self.t += gap
+        return gap
+
+    def add(self, index: int, seg: Segment, durations: Sequence[int]) -> Placement:
+        self.gap_before(seg)
+        start = self.t
+        parts: list[Part] = []
+        for j, dur in enumerate(durations):
+            self.sentence_gap(j, dur)
+            parts.append(self.part(seg, j, dur))
+        return self.close(index, seg, start, parts)
+
+    def part(self, seg: Segment, j: int, dur: int) -> Part:
+        sent = seg.sentences[j] if j < len(seg.sentences) else None
+        part = Part(self.t, self.t + dur, sent.text if sent else seg.text, sent.spoken if sent else seg.spoken)
+        self.t += dur
+        return part
+
+    def close(self, index: int, seg: Segment, start: int, parts: list[Part]) -> Placement:
+        placement = Placement(index, seg, start, self.t, tuple(parts))
+        self.placements.append(placement)
+        self.prev = seg
+        return placement
+
+    def finish(self, offset_ms: int = 0, extra_ms: int = 0) -> Timeline:
+        self.t += round(PAUSES["tail"] * self.scale)
+        return Timeline(tuple(self.placements), self.t + extra_ms, offset_ms)
+
+
 def place(script: Script, durations_ms: Sequence[Sequence[int]], pause_scale: float = 1.0) -> Timeline:
     """Lay segments (and their sentences) end to end with the pauses their boundaries call for.
 
@@ -123,21 +171,7 @@ def place(script: Script, durations_ms: Sequence[Sequence[int]], pause_scale: fl
     """
     if len(durations_ms) != len(script.segments):
         raise ValueError("one list of durations per segment is needed")
-    t = 0
-    placements: list[Placement] = []
-    prev: Segment | None = None
+    placer = Placer(pause_scale)
     for i, (seg, durs) in enumerate(zip(script.segments, durations_ms, strict=True)):
-        t += pause_between(prev, seg, pause_scale)
-        start = t
-        parts: list[Part] = []
-        sentences = seg.sentences or ()
-        for j, dur in enumerate(durs):
-            if j and dur:
-                t += round(PAUSES["sentence"] * pause_scale)
-            sent = sentences[j] if j < len(sentences) else None
-            parts.append(Part(t, t + dur, sent.text if sent else seg.text, sent.spoken if sent else seg.spoken))
-            t += dur
-        placements.append(Placement(i, seg, start, t, tuple(parts)))
-        prev = seg
-    t += round(PAUSES["tail"] * pause_scale)
-    return Timeline(tuple(placements), t)
+        placer.add(i, seg, durs)
+    return placer.finish()
