@@ -62,6 +62,10 @@ def encode_mp3(
         "libmp3lame",
         "-b:a",
         bitrate,
+        # LAME's -q 7: 40 % faster than its default for the same bitrate; mono speech at 96 kbit/s
+        # has the headroom, and the encode is most of a cached re-run.
+        "-compression_level",
+        "7",
         "-write_xing",
         "1",
         "-id3v2_version",
