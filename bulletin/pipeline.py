@@ -14,7 +14,7 @@ from .article import Article, read_article, slugify
 from .atomic import atomic_path, check_writable_dir
 from .cache import ClipCache, clip_key
 from .engines.base import AudioChunk, Engine, Voice, get_engine
-from .errors import ConfigError, EngineError
+from .errors import ConfigError, EngineError, OutputError
 from .ffmpeg import encode_mp3
 from .loudness import COMPRESSOR, measure, normalise_filter
 from .mix import chime, load_audio, stream_render
@@ -258,9 +258,12 @@ def render_script(
     # The raw bulletin goes to a temporary file beside the output, not to memory: ffmpeg reads it
     # twice (loudness, then encoding) and a 60-minute bulletin stays within a few hundred MB.
     with _scratch(target.parent, f".{target.name}.", ".pcm") as pcm_path:
-        with open(pcm_path, "wb") as fh:
-            timeline = stream_render(script, chunks, work_rate, fh, head=intro, tail=outro,
-                                     pause_scale=preset.pause_scale * options.pause_scale)  # fmt: skip
+        try:
+            with open(pcm_path, "wb") as fh:
+                timeline = stream_render(script, chunks, work_rate, fh, head=intro, tail=outro,
+                                         pause_scale=preset.pause_scale * options.pause_scale)  # fmt: skip
+        except OSError as exc:  # a full disk, most often: say so, leave nothing behind
+            raise OutputError(f"cannot write beside {target}: {exc.strerror or exc}") from exc
         del chunks
         measured = measure(pcm_path, work_rate, pre=COMPRESSOR, true_peak=False, raw=True)
         voices = sorted({f"{s.speaker or 'présentateur'}={s.voice}" for s in script.segments})
@@ -290,7 +293,10 @@ def render_script(
 @contextlib.contextmanager
 def _scratch(folder: Path, prefix: str, suffix: str) -> Iterator[Path]:
     """A temporary file that is removed whatever happens (Ctrl-C included)."""
-    fd, name = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=suffix)
+    try:
+        fd, name = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=suffix)
+    except OSError as exc:
+        raise OutputError(f"cannot write in {folder}: {exc.strerror or exc}") from exc
     os.close(fd)
     try:
         yield Path(name)

@@ -118,9 +118,7 @@ def time_make(article: Path, out: Path, extra: list[str] | None = None) -> tuple
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - t0
     if status != 0:
-        raise SystemExit(
-            f"bulletin make failed: {proc.stderr.read().decode() if proc.stderr else status}"
-        )
+        raise SystemExit(f"bulletin make failed: {proc.stderr.read().decode() if proc.stderr else status}")
     return elapsed, usage.ru_maxrss / 1024
 
 
@@ -129,9 +127,7 @@ def words(path: Path) -> int:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", type=Path, default=Path("bench.json"))
     ap.add_argument("--full-1mb", action="store_true")
     args = ap.parse_args()
@@ -157,9 +153,7 @@ def main() -> int:
         time_make(SEED, tmp / "c.mp3", cache)
         cached = min(time_make(SEED, tmp / "c.mp3", cache)[0] for _ in range(3))
         results["seed_cached_s"] = cached
-        rows.append(
-            ("seed: cached re-run", f"{cached:.2f} s ({make / cached:.1f}x faster than uncached)")
-        )
+        rows.append(("seed: cached re-run", f"{cached:.2f} s ({make / cached:.1f}x faster than uncached)"))
 
         # 2. size scaling
         from bulletin.article import parse_text
@@ -187,9 +181,7 @@ def main() -> int:
                 }
             scaling.append(entry)
             full = (
-                f", make {entry['make_s']:.1f} s = {entry['make_ms_per_word']:.2f} ms/word"
-                if "make_s" in entry
-                else ""
+                f", make {entry['make_s']:.1f} s = {entry['make_ms_per_word']:.2f} ms/word" if "make_s" in entry else ""
             )
             rows.append((f"{size // 1000} KB ({n_words} words)",
                          f"script {script_s:.2f} s = {entry['script_us_per_word']:.0f} µs/word{full}"))  # fmt: skip
@@ -233,9 +225,7 @@ def main() -> int:
     for k, v in rows:
         print(f"{k:<{width}}  {v}")
     print(f"{'total':<{width}}  {results['total_s']:.0f} s")
-    args.json.write_text(
-        json.dumps(results, indent=1, ensure_ascii=False, default=str), encoding="utf-8"
-    )
+    args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
     print(f"JSON: {args.json}")
     return 0
 

@@ -37,11 +37,7 @@ def make_articles(folder: Path, n: int) -> None:
     body = body or (ROOT / "bulletin" / "samples" / "exemple.txt").read_text(encoding="utf-8")
     for i in range(n):
         who = NAMES[i % len(NAMES)]
-        text = (
-            body.replace("Johan Peeters", who)
-            .replace("200", str(200 + i))
-            .replace("3.000", f"{3000 + i}")
-        )
+        text = body.replace("Johan Peeters", who).replace("200", str(200 + i)).replace("3.000", f"{3000 + i}")
         (folder / f"article-{i:03d}.txt").write_text(
             f"title: Dépêche numéro {i}\ndate: 2026-11-{1 + i % 28:02d}\n\nDépêche {i}. {text}",
             encoding="utf-8",
@@ -52,9 +48,7 @@ def run(args: list[str]) -> tuple[float, float]:
     """Wall time and peak RSS (MB) of the largest process the command ran."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "bulletin", *args], check=False, cwd=ROOT, capture_output=True
-    )
+    subprocess.run([sys.executable, "-m", "bulletin", *args], check=False, cwd=ROOT, capture_output=True)
     elapsed = time.perf_counter() - t0
     peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
     return elapsed, peak
@@ -85,17 +79,11 @@ def bench(n: int) -> dict[str, float]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--articles", type=int, default=50)
-    ap.add_argument(
-        "--also", type=int, default=10, help="a smaller batch, to compare time per article"
-    )
+    ap.add_argument("--also", type=int, default=10, help="a smaller batch, to compare time per article")
     args = ap.parse_args()
-    print(
-        f"{'articles':>8} {'made':>5} {'first s':>8} {'s/article':>10} {'second s':>9} {'2nd/1st':>8} {'peak MB':>8}"
-    )
+    print(f"{'articles':>8} {'made':>5} {'first s':>8} {'s/article':>10} {'second s':>9} {'2nd/1st':>8} {'peak MB':>8}")
     for n in (args.also, args.articles):
         r = bench(n)
         print(f"{n:>8} {r['made']:>5.0f} {r['first_s']:>8.1f} {r['per_article_s']:>10.2f} {r['second_s']:>9.2f} "

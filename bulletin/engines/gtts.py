@@ -166,8 +166,10 @@ class GttsEngine:
             except requests.exceptions.SSLError as exc:
                 raise EngineUnavailable(f"TLS certificate of {self._host(tld)} could not be verified: {exc}") from exc
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-                kind = "timed out" if isinstance(exc, requests.exceptions.Timeout) else "refused the connection"
-                last = f"{self._host(tld)} {kind}"
+                timed_out = isinstance(exc, requests.exceptions.Timeout)
+                last = f"{self._host(tld)} {'timed out' if timed_out else 'refused the connection'}"
+                if not timed_out and attempt >= 1:
+                    break  # refused twice: the service is not there (offline), say so now
                 continue
             except requests.exceptions.RequestException as exc:
                 raise EngineError(f"request to Google's speech service failed: {exc}") from exc
