@@ -56,7 +56,7 @@ class Summary:
 
 def _options_fingerprint(options: Options) -> str:
     data = asdict(options)
-    for key in ("lexicon", "cover", "intro", "outro"):
+    for key in ("lexicon", "cover", "intro", "outro", "music"):
         path = data.get(key)
         if path:
             try:

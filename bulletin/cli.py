@@ -86,6 +86,7 @@ def _options(
     cover: Path | None = None,
     intro: Path | None = None,
     outro: Path | None = None,
+    music: Path | None = None,
     **extra: Any,
 ) -> Options:
     """Options from the command line over the settings file over the defaults (config.resolve)."""
@@ -94,13 +95,13 @@ def _options(
     from .pipeline import Options
 
     given = dict(engine=engine, locale=locale, lexicon=lexicon, rate=rate, show=show, preset=preset,
-                 outputs=outputs, cover=cover, intro=intro, outro=outro,
+                 outputs=outputs, cover=cover, intro=intro, outro=outro, music=music,
                  voices=parse_speaker_voices(speaker_voice) if speaker_voice else None)  # fmt: skip
     st = resolve(given, config)
     return Options(
         engine=st.engine, locale=st.locale, title=title, lexicon=st.lexicon, speaker_voices=st.voices,
         announce_quotes=announce, rate=st.rate, show=st.show, author=st.author, preset=st.preset,
-        outputs=st.outputs, cover=st.cover, intro=st.intro, outro=st.outro, **extra,
+        outputs=st.outputs, cover=st.cover, intro=st.intro, outro=st.outro, music=st.music, **extra,
     )  # fmt: skip
 
 
@@ -147,6 +148,9 @@ def make(
     ] = None,
     intro: Annotated[Path | None, typer.Option("--intro", help="Jingle to play before the bulletin.")] = None,
     outro: Annotated[Path | None, typer.Option("--outro", help="Jingle to play after it.")] = None,
+    music: Annotated[
+        Path | None, typer.Option("--music", help="Music bed under the bulletin, ducked while anyone speaks.")
+    ] = None,
     cover: Annotated[
         Path | None, typer.Option("--cover", help="Cover image (PNG or JPEG) embedded in the MP3.")
     ] = None,
@@ -166,7 +170,7 @@ def make(
     opts = _options(
         engine, locale, title, lexicon, speaker_voice, announce_quotes, rate, show,
         config=config, fallback=fallback, jobs=jobs, cache_dir=cache_dir, use_cache=not no_cache,
-        preset=preset, outputs=outputs, intro=intro, outro=outro, cover=cover,
+        preset=preset, outputs=outputs, intro=intro, outro=outro, cover=cover, music=music,
     )  # fmt: skip
     if quiet or (not sys.stderr.isatty() and os.environ.get("BULLETIN_PROGRESS") != "1"):
         result = make_bulletin(article, output, opts)
@@ -274,7 +278,8 @@ def batch(
     opts = Options(
         engine=settings.engine, locale=settings.locale, show=settings.show, author=settings.author,
         preset=settings.preset, outputs=settings.outputs, lexicon=settings.lexicon, cover=settings.cover,
-        rate=settings.rate, intro=settings.intro, outro=settings.outro, speaker_voices=settings.voices,
+        rate=settings.rate, intro=settings.intro, outro=settings.outro, music=settings.music,
+        speaker_voices=settings.voices,
         cache_dir=cache_dir,
     )  # fmt: skip
     mode = "daily" if edition == "daily" else "per-article"

@@ -31,7 +31,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 CONFIG_NAME = "bulletin.toml"
-_PATH_KEYS = ("cover", "lexicon", "intro", "outro")
+_PATH_KEYS = ("cover", "lexicon", "intro", "outro", "music")
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ class Settings:
     rate: float | None = None
     intro: Path | None = None
     outro: Path | None = None
+    music: Path | None = None
     voices: dict[str, str] = field(default_factory=dict)
 
 

@@ -161,3 +161,54 @@ def stream_render(
         write_at(end_speech, tail.raw_data)
     write_at(timeline.duration_ms, b"")
     return timeline
+
+
+BED_LEVEL = 0.3  # the bed's gain before ducking (about -10 dB)
+
+
+def mix_bed(pcm_path: Path, music: Path, sample_rate: int) -> None:
+    """Lay a music bed under the speech in ``pcm_path`` (raw mono s16le), ducked while anyone
+    speaks: ffmpeg's sidechaincompress, keyed by the speech itself, pulls the bed down by about
+    20 dB within 20 ms of a voice and lets it back up in the pauses."""
+    import os
+    import subprocess
+
+    from .ffmpeg import ffmpeg_exe
+
+    raw = ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1"]
+    graph = (
+        f"[0:a]asplit=2[speech][key];"
+        f"[1:a]aresample={sample_rate},aformat=channel_layouts=mono,volume={BED_LEVEL}[bed];"
+        "[bed][key]sidechaincompress=threshold=0.01:ratio=20:attack=20:release=500:makeup=1[ducked];"
+        "[speech][ducked]amix=inputs=2:duration=first:normalize=0[out]"
+    )
+    tmp = pcm_path.with_suffix(".bed.pcm")
+    cmd = [
+        ffmpeg_exe(),
+        "-hide_banner",
+        "-nostdin",
+        "-loglevel",
+        "error",
+        *raw,
+        "-i",
+        str(pcm_path),
+        "-stream_loop",
+        "-1",
+        "-i",
+        str(music),
+        "-filter_complex",
+        graph,
+        "-map",
+        "[out]",
+        *raw,
+        "-y",
+        str(tmp),
+    ]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, check=False)
+        if proc.returncode != 0:
+            raise AudioError(f"cannot mix the music bed {music}: {proc.stderr.decode(errors='replace')[-200:]}")
+        os.replace(tmp, pcm_path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()

@@ -17,7 +17,7 @@ from .engines.base import AudioChunk, Engine, Voice, get_engine
 from .errors import ConfigError, EngineError, OutputError
 from .ffmpeg import encode_mp3
 from .loudness import COMPRESSOR, measure, normalise_filter
-from .mix import chime, load_audio, stream_render
+from .mix import chime, load_audio, mix_bed, stream_render
 from .normalize import LOCALES, load_lexicon
 from .outputs import parse_outputs, write_sidecars
 from .outputs.id3 import TagInfo, write_tags
@@ -74,6 +74,8 @@ class Options:
     """Jingle played after it."""
     cover: Path | None = None
     """Cover image (PNG or JPEG), embedded as APIC."""
+    music: Path | None = None
+    """Music bed under the whole bulletin, ducked while anyone speaks."""
 
     def check(self) -> None:
         if self.locale not in LOCALES:
@@ -192,7 +194,7 @@ def synthesize(
 
 def _check_inputs(options: Options) -> None:
     """Every file an option names is checked before any synthesis starts."""
-    for label, path in (("intro", options.intro), ("outro", options.outro)):
+    for label, path in (("intro", options.intro), ("outro", options.outro), ("music", options.music)):
         if path is not None:
             if not Path(path).is_file():
                 raise ConfigError(f"no such {label} file: {path}")
@@ -264,6 +266,8 @@ def render_script(
                                          pause_scale=preset.pause_scale * options.pause_scale)  # fmt: skip
         except OSError as exc:  # a full disk, most often: say so, leave nothing behind
             raise OutputError(f"cannot write beside {target}: {exc.strerror or exc}") from exc
+        if options.music is not None:
+            mix_bed(pcm_path, Path(options.music), work_rate)
         del chunks
         measured = measure(pcm_path, work_rate, pre=COMPRESSOR, true_peak=False, raw=True)
         voices = sorted({f"{s.speaker or 'présentateur'}={s.voice}" for s in script.segments})

@@ -215,3 +215,57 @@ def test_bad_options_one_line_nothing_written(tmp_path: Path, args: list[str], m
     assert r.returncode == 1, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and message in r.stderr
     assert not any(tmp_path.glob("out*"))
+
+
+def low_band_rms(pcm: bytes, start_ms: float, end_ms: float) -> int:
+    return audioop.rms(pcm[int(start_ms * RATE / 1000) * 2 : int(end_ms * RATE / 1000) * 2], 2)
+
+
+def test_music_bed_is_ducked_under_speech(tmp_path: Path) -> None:
+    from pydub.generators import Sine
+
+    bed = tmp_path / "bed.wav"
+    Sine(80, sample_rate=22050).to_audio_segment(duration=4000, volume=-6).export(bed, format="wav")
+    out = tmp_path / "m.mp3"
+    res = make_bulletin(SAMPLE, out, Options(engine="espeak", outputs="mp3", music=bed))
+    # Keep only the bed's band (80 Hz) to tell it from the voices.
+    pcm = decode_to_pcm(out, RATE, filters="lowpass=f=120,lowpass=f=120")
+    placements = res.timeline.placements
+    speech = [low_band_rms(pcm, p.start_ms + 100, p.end_ms - 100) for p in placements if p.end_ms - p.start_ms > 2000]
+    gaps = [low_band_rms(pcm, a.end_ms + 150, b.start_ms - 50) for a, b in itertools.pairwise(placements)
+            if b.start_ms - a.end_ms >= 600]  # fmt: skip
+    assert gaps and speech
+    assert min(gaps) > 200  # the bed plays in the pauses
+    assert sorted(speech)[len(speech) // 2] < sorted(gaps)[len(gaps) // 2] / 3  # and ducks under the voices
+    plain = decode_to_pcm(make_bulletin(SAMPLE, tmp_path / "p.mp3", Options(engine="espeak", outputs="mp3")).path,
+                          RATE, filters="lowpass=f=120,lowpass=f=120")  # fmt: skip
+    assert low_band_rms(plain, placements[1].end_ms + 150, placements[2].start_ms - 50) < 100
+
+
+def test_hostile_text_stays_well_formed_everywhere(tmp_path: Path) -> None:
+    nasty = "<script>alert('x')</script> & ]]> --> «"
+    article = tmp_path / "h.txt"
+    article.write_text(f"title: {nasty}\x07\n\nUn texte {nasty} ici. « Une citation {nasty} », dit Paul Martin.\n",
+                       "utf-8")  # fmt: skip
+    out = tmp_path / "h.mp3"
+    make_bulletin(article, out, Options(engine="espeak", outputs="all"))
+    ET.parse(out.parent / "h.daisy" / "ncc.html")
+    for smil in (out.parent / "h.daisy").glob("*.smil"):
+        ET.parse(smil)
+    vtt = webvtt.read(str(out.with_suffix(".vtt")))
+    assert any("&lt;script&gt;" in c.text for c in vtt)  # escaped, so no player runs or hides it
+    text = out.with_suffix(".vtt").read_text(encoding="utf-8")
+    assert "<script>" not in text and "\x07" not in text
+    assert "--> «" not in text.split("\n", 4)[-1].replace(" --> ", "")  # no stray cue arrow in the text
+    json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["h.txt", "h.mp3", "h.vtt", "h.srt", "h.chapters.json", "h.json", "h.daisy", "h.parts"]
+    )
+
+
+def test_no_user_text_reaches_a_shell() -> None:
+    root = Path(__file__).resolve().parent.parent / "bulletin"
+    for path in root.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        assert "shell=True" not in source, path
+        assert "os.system(" not in source and "os.popen(" not in source, path

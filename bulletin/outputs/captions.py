@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .writing import speaker_label, write_text
+from .writing import clean_text, speaker_label, write_text
 
 if TYPE_CHECKING:
     from ..pipeline import BulletinResult
@@ -20,14 +20,14 @@ def _stamp(ms: int, sep: str) -> str:
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return clean_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def cues(result: BulletinResult) -> Iterator[tuple[int, int, str | None, str]]:
     """(start ms, end ms, speaker, text) for every spoken sentence, in order."""
     for p in result.timeline.placements:
         for part in p.parts:
-            text = " ".join((part.text or part.spoken).split())
+            text = " ".join(clean_text(part.text or part.spoken).split())
             if text and part.end_ms > part.start_ms:
                 yield part.start_ms, part.end_ms, p.segment.speaker, text
 

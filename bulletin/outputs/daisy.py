@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
-from .writing import replace_folder
+from .writing import clean_text, replace_folder
 
 if TYPE_CHECKING:
     from ..pipeline import BulletinResult
@@ -38,9 +38,7 @@ def _clock(ms: int) -> str:
     return f"{h:02d}:{m:02d}:{sec:02d}"
 
 
-def _clean(text: str) -> str:
-    """XML 1.0 allows no control characters but tab and newlines."""
-    return "".join(c for c in text if c in "\t\n\r" or ord(c) >= 0x20)
+_clean = clean_text
 
 
 def nav_points(result: BulletinResult) -> list[NavPoint]:

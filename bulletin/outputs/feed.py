@@ -8,21 +8,15 @@ elements (escaped by lxml), never pasted as strings.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin
 
 from ..errors import OutputError
-from .writing import write_text
+from .writing import clean_text, write_text
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def clean(text: str) -> str:
-    """Text XML 1.0 can hold: control characters removed."""
-    return _XML_BAD.sub("", text)
+clean = clean_text
 
 
 class _PodcastIndexFeed:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -38,6 +39,15 @@ def replace_folder(target: Path, build: object) -> Path:
         with contextlib.suppress(FileNotFoundError):
             shutil.rmtree(work)
     return target
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def clean_text(text: str) -> str:
+    """Text any output format can hold: control characters removed (XML 1.0 forbids them, and
+    captions and players show them as garbage)."""
+    return _CONTROL.sub("", text)
 
 
 def speaker_label(speaker: str | None) -> str:
