@@ -189,3 +189,20 @@ def test_ctrl_c_during_requests_exits_cleanly(tmp_path: Path) -> None:
     assert proc.returncode == 130 and b"interrupted" in err and b"Traceback" not in err
     assert time.monotonic() - t0 < 4
     assert not (tmp_path / "x.mp3").exists()
+
+
+def test_cache_info_and_clear_commands(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    r = run_cli("make", str(SAMPLE), "-o", str(tmp_path / "a.mp3"), "--engine", "espeak", "--cache-dir", str(cache))
+    assert r.returncode == 0, r.stderr
+    entries = ClipCache(cache).stats().entries
+    assert entries > 10
+    info = run_cli("cache", "info", "--cache-dir", str(cache))
+    assert info.returncode == 0 and f"{entries} clips" in info.stdout
+    # A damaged entry is dropped on read and made again, never used.
+    victim = next(cache.glob("*/*.clip"))
+    victim.write_bytes(victim.read_bytes()[:-10] + b"0123456789")
+    assert ClipCache(cache).get(victim.stem) is None and not victim.exists()
+    cleared = run_cli("cache", "clear", "--cache-dir", str(cache))
+    assert cleared.returncode == 0 and f"removed {entries - 1} clips" in cleared.stdout
+    assert ClipCache(cache).stats().entries == 0
