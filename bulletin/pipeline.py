@@ -231,6 +231,12 @@ def make_bulletin(
     _check_inputs(options)
     article = article_path if isinstance(article_path, Article) else read_article(article_path)
     target = Path(out) if out is not None else default_output(article, options.title)
+    if out is None:
+        # The default folder is ours to make; a folder the user names must already exist.
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create {target.parent}: {exc.strerror or exc}") from exc
     check_writable_dir(target.parent if str(target.parent) else Path("."))
     reason = "as given"
     if engine is None:

@@ -108,8 +108,7 @@ def test_library_api_sample(tmp_path: Path) -> None:
 
 
 def test_default_output_path(tmp_path: Path) -> None:
-    (tmp_path / "audio_out").mkdir()
-    r = run_cli("make", str(SAMPLE), "-q", cwd=tmp_path)
+    r = run_cli("make", str(SAMPLE), "-q", cwd=tmp_path)  # audio_out/ is made when missing
     assert r.returncode == 0, r.stderr
     out = tmp_path / "audio_out" / "2026-11-27-namur-inaugure-sa-passerelle-cyclable-au-dessus-de-la-meuse.mp3"
     assert out.exists()
