@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import signal
@@ -196,3 +197,19 @@ def test_interrupted_run_leaves_no_partial_mp3(tmp_path: Path, sig: signal.Signa
     if sig == signal.SIGINT:
         assert b"Traceback" not in err
         assert not list(tmp_path.glob(".out.mp3.*.part"))
+
+
+def test_many_chapters_fit_one_table_of_contents(tmp_path: Path) -> None:
+    from bulletin.ffmpeg import encode_mp3
+    from bulletin.outputs.id3 import MAX_CHAPTERS, TagInfo, write_tags
+    from bulletin.timeline import ChapterMark
+
+    out = tmp_path / "c.mp3"
+    encode_mp3(b"\0\0" * 8000 * 70, 8000, out)  # 70 s of silence
+    marks = [ChapterMark(f"Partie {i}", i * 100, (i + 1) * 100) for i in range(600)]
+    info = TagInfo("T", "A", "B", None, "Podcast", "c", "t", "espeak", "v")
+    write_tags(out, info, marks)
+    chaps = sorted(ID3(out).getall("CHAP"), key=lambda f: f.start_time)
+    assert len(chaps) <= MAX_CHAPTERS and chaps[0].start_time == 0 and chaps[-1].end_time == 60_000
+    assert all(a.end_time == b.start_time for a, b in itertools.pairwise(chaps))
+    assert len(probe(out).chapters) == len(chaps)

@@ -71,8 +71,25 @@ class TagInfo:
     """Image bytes and MIME type, embedded as the front cover (APIC)."""
 
 
+MAX_CHAPTERS = 255  # a CTOC counts its children in one byte
+
+
+def fit_chapters(chapters: Sequence[ChapterMark]) -> list[ChapterMark]:
+    """At most 255 chapters: beyond that, keep evenly spaced ones, each running to the next kept
+    start, so the whole bulletin is still covered in order."""
+    if len(chapters) <= MAX_CHAPTERS:
+        return list(chapters)
+    step = -(-len(chapters) // MAX_CHAPTERS)
+    kept = list(chapters[::step])
+    return [
+        ChapterMark(c.title, c.start_ms, kept[i + 1].start_ms if i + 1 < len(kept) else chapters[-1].end_ms)
+        for i, c in enumerate(kept)
+    ]
+
+
 def write_tags(path: Path, info: TagInfo, chapters: Sequence[ChapterMark]) -> None:
     """Write an ID3v2.4 tag to an existing MP3 file."""
+    chapters = fit_chapters(chapters)
     tag = _TimeOrderedID3()
     tag.add(TIT2(encoding=3, text=info.title))
     tag.add(TPE1(encoding=3, text=info.artist))
