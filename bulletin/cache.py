@@ -14,6 +14,7 @@ import os
 import shutil
 import struct
 import tempfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,8 +66,9 @@ class ClipCache:
             path.unlink()
         return None
 
-    def put(self, key: str, chunk: AudioChunk) -> None:
-        """Store a clip atomically; a cache that cannot be written is skipped, not fatal."""
+    def put(self, key: str, chunk: AudioChunk) -> bool:
+        """Store a clip atomically; a cache that cannot be written is skipped, not fatal.
+        Returns whether the clip was stored."""
         path = self._path(key)
         header = _HEADER.pack(
             _MAGIC, chunk.sample_rate, chunk.sample_width, chunk.channels, hashlib.sha256(chunk.data).digest()
@@ -82,8 +84,9 @@ class ClipCache:
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
             tmp = None
+            return True
         except OSError:
-            pass
+            return False
         finally:
             if tmp is not None:
                 with contextlib.suppress(OSError):
@@ -104,3 +107,55 @@ class ClipCache:
         if self.root.is_dir():
             shutil.rmtree(self.root, ignore_errors=True)
         return n
+
+
+class ClipSet(Sequence[list[AudioChunk]]):
+    """The clips of a script, segment by segment, held on disk rather than in memory.
+
+    Clips live in the user's clip cache, or in a private spill folder when caching is off, and
+    are read back one segment at a time while the bulletin is rendered: a 20-hour bulletin then
+    needs no more memory than a 2-minute one. A clip that could not be written stays in memory.
+    """
+
+    def __init__(self, layout: list[list[str]], store: ClipCache | None) -> None:
+        self.layout = layout
+        """Per segment, per sentence: the clip's key."""
+        self._spill: tempfile.TemporaryDirectory[str] | None = None
+        if store is None:
+            self._spill = tempfile.TemporaryDirectory(prefix="bulletin-clips-")
+            store = ClipCache(Path(self._spill.name))
+        self.store = store
+        self.memory: dict[str, AudioChunk] = {}
+        self.sample_rate = 0
+
+    def keep(self, key: str, chunk: AudioChunk) -> None:
+        self.sample_rate = max(self.sample_rate, chunk.sample_rate)
+        if not chunk.data or not self.store.put(key, chunk):
+            self.memory[key] = chunk
+
+    def known(self, key: str) -> AudioChunk | None:
+        """A clip already in the store (a cache hit), remembered for the sample rate."""
+        chunk = self.store.get(key)
+        if chunk is not None:
+            self.sample_rate = max(self.sample_rate, chunk.sample_rate)
+        return chunk
+
+    def __len__(self) -> int:
+        return len(self.layout)
+
+    def __getitem__(self, index: int) -> list[AudioChunk]:  # type: ignore[override]
+        out = []
+        for key in self.layout[index]:
+            chunk = self.memory.get(key) or self.store.get(key)
+            if chunk is None:
+                raise OSError(f"clip {key[:12]} vanished from {self.store.root}")
+            out.append(chunk)
+        return out
+
+    def __iter__(self) -> Iterator[list[AudioChunk]]:
+        return (self[i] for i in range(len(self)))
+
+    def close(self) -> None:
+        if self._spill is not None:
+            self._spill.cleanup()
+            self._spill = None

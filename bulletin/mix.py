@@ -10,6 +10,7 @@ from __future__ import annotations
 import audioop
 import math
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -112,7 +113,7 @@ def _ms_frames(ms: int, rate: int) -> int:
 
 def stream_render(
     script: Script,
-    chunks: list[list[AudioChunk]],
+    chunks: Sequence[Sequence[AudioChunk]],
     sample_rate: int,
     out: BinaryIO,
     *,
@@ -122,8 +123,8 @@ def stream_render(
 ) -> Timeline:
     """Write the bulletin's PCM to ``out`` clip by clip and return its timeline.
 
-    Only one prepared clip is in memory at a time (a 60-minute bulletin is 160 MB of PCM at
-    22 kHz); each chunk is released once written. Jingles are padded to whole milliseconds so
+    Only one segment's clips are in memory at a time (a 60-minute bulletin is 160 MB of PCM at
+    22 kHz): ``chunks`` reads them from disk segment by segment. Jingles are padded to whole milliseconds so
     every later timing stays exact.
     """
     written = 0  # frames
@@ -146,9 +147,8 @@ def stream_render(
         placer.gap_before(seg)
         start = placer.t
         parts = []
-        for j in range(len(chunks[i])):
-            clip = level(trim(to_segment(chunks[i][j], sample_rate)))
-            chunks[i][j] = AudioChunk(sample_rate, SAMPLE_WIDTH, 1, b"")  # release the raw clip
+        for j, chunk in enumerate(chunks[i]):  # one segment's clips in memory at a time
+            clip = level(trim(to_segment(chunk, sample_rate)))
             dur = round(len(clip.raw_data) / SAMPLE_WIDTH * 1000 / sample_rate)
             placer.sentence_gap(j, dur)
             write_at(placer.t, clip.raw_data)

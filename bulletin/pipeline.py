@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .article import Article, read_article, slugify
 from .atomic import atomic_path, check_writable_dir
-from .cache import ClipCache, clip_key
+from .cache import ClipCache, ClipSet, clip_key
 from .engines.base import AudioChunk, Engine, Voice, get_engine
 from .errors import ConfigError, EngineError, OutputError
 from .ffmpeg import encode_mp3
@@ -151,45 +151,50 @@ def synthesize(
     *,
     cache: ClipCache | None = None,
     fallback: Engine | None = None,
-) -> list[list[AudioChunk]]:
+) -> ClipSet:
     """One clip per sentence of every segment. Identical (voice, sentence) pairs are spoken once,
-    cached clips are reused, and engines that allow it run in parallel (order is kept)."""
-    unique: dict[tuple[str, str], AudioChunk | None] = {}
-    for seg in script.segments:
-        for sent in seg.sentences:
-            unique.setdefault((seg.voice, sent.spoken), None)
-    keys = {k: clip_key(engine.name, engine.version, k[0], k[1], rate) for k in unique}
-    for k in unique:
-        if not k[1].strip():
-            unique[k] = AudioChunk(22050, 2, 1, b"")  # nothing to say (an emoji alone, say)
-        elif cache is not None:
-            unique[k] = cache.get(keys[k])
-    todo = [k for k, v in unique.items() if v is None]
-    done_count = len(unique) - len(todo)
+    cached clips are reused, engines that allow it run in parallel, and clips wait on disk (in
+    the cache, or a private spill folder) until the bulletin is rendered."""
+    layout = [[clip_key(engine.name, engine.version, seg.voice, s.spoken, rate) for s in seg.sentences]
+              for seg in script.segments]  # fmt: skip
+    texts: dict[str, tuple[str, str]] = {}
+    for seg, keys in zip(script.segments, layout, strict=True):
+        for sent, key in zip(seg.sentences, keys, strict=True):
+            texts.setdefault(key, (seg.voice, sent.spoken))
+    clips = ClipSet(layout, cache)
+    todo = []
+    for key, (_voice, spoken) in texts.items():
+        if not spoken.strip():
+            clips.keep(key, AudioChunk(22050, 2, 1, b""))  # nothing to say (an emoji alone, say)
+        elif cache is None or clips.known(key) is None:
+            todo.append(key)
+    done_count = len(texts) - len(todo)
     if progress:
-        progress(done_count, len(unique))
+        progress(done_count, len(texts))
 
-    def work(k: tuple[str, str]) -> AudioChunk:
-        voice = script.voices[k[0]]
+    def work(key: str) -> AudioChunk:
+        voice_id, spoken = texts[key]
+        voice = script.voices[voice_id]
         try:
-            chunk = engine.synthesize(k[1], voice, rate)
+            return engine.synthesize(spoken, voice, rate)
         except EngineError:
             if fallback is None:
                 raise
-            return fallback.synthesize(k[1], _equivalent_voice(voice, engine, fallback), rate)
-        if cache is not None:
-            cache.put(keys[k], chunk)
-        return chunk
+            return fallback.synthesize(spoken, _equivalent_voice(voice, engine, fallback), rate)
 
-    def finished(k: tuple[str, str], chunk: AudioChunk) -> None:
+    def finished(key: str, chunk: AudioChunk) -> None:
         nonlocal done_count
-        unique[k] = chunk
+        clips.keep(key, chunk)
         done_count += 1
         if progress:
-            progress(done_count, len(unique))
+            progress(done_count, len(texts))
 
-    run_parallel(todo, work, finished, workers=getattr(engine, "parallel", 1))
-    return [[unique[(seg.voice, sent.spoken)] for sent in seg.sentences] for seg in script.segments]  # type: ignore[misc]
+    try:
+        run_parallel(todo, work, finished, workers=getattr(engine, "parallel", 1))
+    except BaseException:
+        clips.close()
+        raise
+    return clips
 
 
 def _check_inputs(options: Options) -> None:
@@ -260,12 +265,12 @@ def render_script(
     fallback = get_engine("espeak") if options.fallback and engine.name != "espeak" else None
 
     chunks = synthesize(script, engine, rate, progress, cache=cache, fallback=fallback)
-    work_rate = max((c.sample_rate for seg in chunks for c in seg), default=22050)
+    work_rate = chunks.sample_rate or 22050
     intro = load_audio(options.intro, work_rate) if options.intro else (chime(work_rate) if options.show else None)
     outro = load_audio(options.outro, work_rate) if options.outro else (chime(work_rate) if options.show else None)
     # The raw bulletin goes to a temporary file beside the output, not to memory: ffmpeg reads it
     # twice (loudness, then encoding) and a 60-minute bulletin stays within a few hundred MB.
-    with _scratch(target.parent, f".{target.name}.", ".pcm") as pcm_path:
+    with _scratch(target.parent, f".{target.name}.", ".pcm") as pcm_path, contextlib.closing(chunks):
         try:
             with open(pcm_path, "wb") as fh:
                 timeline = stream_render(script, chunks, work_rate, fh, head=intro, tail=outro,
@@ -274,7 +279,6 @@ def render_script(
             raise OutputError(f"cannot write beside {target}: {exc.strerror or exc}") from exc
         if options.music is not None:
             mix_bed(pcm_path, Path(options.music), work_rate)
-        del chunks
         measured = measure(pcm_path, work_rate, pre=COMPRESSOR, true_peak=False, raw=True)
         voices = sorted({f"{s.speaker or 'présentateur'}={s.voice}" for s in script.segments})
         cover = read_cover(options.cover) if options.cover else None
