@@ -77,11 +77,11 @@ class ClipCache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
+            # No fsync: a clip torn by a crash fails its checksum on read and is made again,
+            # and thirty fsyncs would cost more than the whole synthesis of an article.
             with os.fdopen(fd, "wb") as fh:
                 fh.write(header)
                 fh.write(chunk.data)
-                fh.flush()
-                os.fsync(fh.fileno())
             os.replace(tmp, path)
             tmp = None
             return True
