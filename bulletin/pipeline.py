@@ -330,6 +330,6 @@ def transcript(script: Script) -> str:
         if s.kind in ("title", "heading") or s.block != block or not lines:
             lines.append(text)
         else:
-            lines[-1] += " " + text
+            lines[-1] += ("" if text[:1] in ",;:.)" else " ") + text
         block = s.block
     return "\n\n".join(lines)

@@ -19,6 +19,9 @@ from .quotes import Gender, detect_quotes, split_sentences
 SegmentKind = Literal["title", "heading", "narration", "quote", "cue", "intro", "outro"]
 
 
+_LEADING_PUNCT = re.compile(r"^[\s,;:.)\]»”]+")
+
+
 def make_segment(
     kind: SegmentKind,
     text: str,
@@ -32,7 +35,9 @@ def make_segment(
     """A segment whose sentences are normalised one by one, so text and speech stay aligned."""
     source = spoken_text if spoken_text is not None else text
     parts = [t for _, t in split_sentences(source)] or [source]
-    sentences = tuple(Sentence(t if spoken_text is None else "", normalize(t, locale, lexicon)) for t in parts)
+    sentences = tuple(
+        Sentence(t if spoken_text is None else "", normalize(_LEADING_PUNCT.sub("", t), locale, lexicon)) for t in parts
+    )
     spoken = " ".join(s.spoken for s in sentences if s.spoken)
     return Segment(kind, text, spoken, speaker, voice, block, sentences)  # fmt: skip
 
@@ -119,8 +124,9 @@ def date_in_words(date: str, locale: str = "fr-FR") -> str:
 
 
 def _clean_narration(text: str) -> str:
-    # The attribution after a quote starts with its comma: ", confie Johan Peeters."
-    return re.sub(r"^[\s,;:]+", "", text).strip()
+    # The attribution after a quote keeps its comma (", confie Johan Peeters.") so that the
+    # transcript reads as the article; only the spoken form and captions drop it.
+    return text.strip()
 
 
 Raw = tuple[SegmentKind, str, str | None, Gender | None, int]

@@ -80,6 +80,7 @@ def test_seed_transcript_holds_every_word(seed_mp3: Path) -> None:
     uslt = tag.getall("USLT")[0].text
     body = SEED.read_text(encoding="utf-8").replace("date 2019-12", "", 1)
     assert in_order(words(body), words(uslt))
+    assert "», confie Johan Peeters." in uslt  # punctuation of the article kept, not only words
     assert tag["TLAN"].text[0] == "fra" and tag["TDRC"].text[0].text.startswith("2019-12")
 
 

@@ -27,7 +27,7 @@ def cues(result: BulletinResult) -> Iterator[tuple[int, int, str | None, str]]:
     """(start ms, end ms, speaker, text) for every spoken sentence, in order."""
     for p in result.timeline.placements:
         for part in p.parts:
-            text = " ".join(clean_text(part.text or part.spoken).split())
+            text = " ".join(clean_text(part.text or part.spoken).split()).lstrip(",;: ")
             if text and part.end_ms > part.start_ms:
                 yield part.start_ms, part.end_ms, p.segment.speaker, text
 
