@@ -38,7 +38,6 @@ class Target:
 
     integrated: float
     true_peak: float
-    lra: float = 11.0
 
 
 def _run(cmd: list[str], data: bytes | None) -> str:

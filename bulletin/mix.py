@@ -155,7 +155,7 @@ def stream_render(
             parts.append(placer.part(seg, j, dur))
         placer.close(i, seg, start, parts)
     tail_ms = round(len(tail.raw_data) / SAMPLE_WIDTH * 1000 / sample_rate) if tail is not None else 0
-    timeline = placer.finish(offset, tail_ms)
+    timeline = placer.finish(tail_ms)
     end_speech = timeline.duration_ms - tail_ms
     if tail is not None and tail_ms:
         write_at(end_speech, tail.raw_data)

@@ -32,7 +32,6 @@ from .french import WEEKDAYS
 Gender = Literal["f", "m"]
 PieceKind = Literal["narration", "quote"]
 
-OPEN_CLOSE = {"«": "»", "“": "”", "„": "“", '"': '"'}
 QUOTE_CHARS = '«»“”„"'
 _SENTENCE_END = ".!?…"
 _DASHES = "—–"
@@ -480,10 +479,6 @@ def _words(s: str) -> list[str]:
     return _WORD.findall(s)
 
 
-def _is_cap(word: str) -> bool:
-    return bool(word) and word[0].isupper()
-
-
 def _gender_of(np: str) -> Gender | None:
     w = np.split()
     if not w:
@@ -630,18 +625,24 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
     return [(s + len(t) - len(t.lstrip()), t.strip()) for s, t in out if t.strip()]
 
 
-# --- the detector --------------------------------------------------------------------------
+# --- the detector ---
+
+_BLOCK = 10**7  # positions are block * _BLOCK + offset, so mentions sort across paragraphs
+
+
+def _at(block: int, offset: int) -> int:
+    return block * _BLOCK + offset
 
 
 @dataclass
 class _Mention:
     """A possible referent for a pronoun or a description: where it was and how it was named."""
 
-    pos: int  # global order: block index * 10**7 + offset
+    pos: int  # global order: _at(block, offset)
     name: str
     gender: Gender | None
     is_person: bool
-    priority: int  # 0 = named with selon/pour, 1 = sentence subject
+    priority: int  # 1 = source named with selon/pour, 0 = sentence subject
 
 
 class QuoteDetector:
@@ -668,7 +669,7 @@ class QuoteDetector:
         for full in self.full_names:
             if full != bare and (full.endswith(" " + bare)) and len(full.split()) > len(bare.split()):
                 return full
-        return bare if bare in self.full_names or len(bare.split()) >= 1 else name
+        return bare
 
     def _person_in(self, np: str) -> str | None:
         """The person an NP names: a proper name not governed by de/à (``l'avocate de X`` is not X)."""
@@ -712,11 +713,11 @@ class QuoteDetector:
         # A definite description right after a person was named refers to that person.
         if low.startswith(("le ", "la ", "l'", "l’")) and not self._has_of_name(np):
             for m in reversed(self.mentions):
-                if m.pos // 10**7 != pos // 10**7 or m.pos > pos:  # only earlier in the same paragraph
+                if m.pos // _BLOCK != pos // _BLOCK or m.pos > pos:  # only earlier in the same paragraph
                     continue
                 if m.is_person:
                     return m.name, m.gender or gender
-        return np[0].lower() + np[1:] if np[:2] in ("Le", "La", "Un", "Un", "L'", "L’") else np, gender
+        return np[0].lower() + np[1:] if np[:2] in ("Le", "La", "Un", "L'", "L’") else np, gender
 
     @staticmethod
     def _has_of_name(np: str) -> bool:
@@ -724,7 +725,7 @@ class QuoteDetector:
 
     def _resolve_pronoun(self, pron: str, pos: int) -> tuple[str | None, Gender | None]:
         want = _PRONOUNS.get(pron)
-        cands = [m for m in self.mentions if m.pos < pos and pos - m.pos < 2 * 10**7]
+        cands = [m for m in self.mentions if m.pos < pos and pos - m.pos < 2 * _BLOCK]
         # The most recent sentence wins; inside it, a "selon X" source wins over the subject.
         cands.sort(key=lambda m: (m.pos // 10**3, -m.priority))
         for m in reversed(cands):
@@ -781,7 +782,7 @@ class QuoteDetector:
 
     def _record_text(self, text: str, block: int, offset: int = 0) -> None:
         for start, sentence in split_sentences(text):
-            self._record_sentence(sentence, block * 10**7 + offset + start)
+            self._record_sentence(sentence, _at(block, offset + start))
 
     # classification ------------------------------------------------------------------------
 
@@ -961,7 +962,6 @@ class QuoteDetector:
         last_speaker: tuple[str | None, Gender | None] = (None, None)
         for bi, spans in enumerate(spans_per):
             text = self.paragraphs[bi]
-            base = bi * 10**7
             cursor = 0
             run: list[_Span] = list(pending)
             pending = []
@@ -969,9 +969,7 @@ class QuoteDetector:
             stand = [s for s in spans if s.standalone]
             while i < len(stand):
                 s = stand[i]
-                if s.continues_before and run:
-                    pass
-                elif not run:
+                if not run:
                     # Narration before the run tells who was being talked about.
                     self._record_text(text[cursor : s.start], bi, cursor)
                 run.append(s)
@@ -995,7 +993,7 @@ class QuoteDetector:
                     i = j
                     cursor = len(text)
                     break
-                speaker, gender = self._speaker_for(run, bi, text, spans_per)
+                speaker, gender = self._speaker_for(run, bi, text)
                 if speaker is None:
                     speaker, gender = last_speaker if last_speaker[0] else ("une voix", None)
                 for q in run:
@@ -1005,7 +1003,7 @@ class QuoteDetector:
                 if speaker and speaker != "une voix":
                     self.mentions.append(
                         _Mention(
-                            base + last.end,
+                            _at(bi, last.end),
                             speaker,
                             gender or self.genders.get(speaker),
                             not _starts_with_det(speaker),
@@ -1021,25 +1019,20 @@ class QuoteDetector:
             self._record_text(text[cursor:], bi, cursor)
             # embedded spans' narration is recorded above as part of the text
 
-    def _speaker_for(
-        self, run: list[_Span], bi: int, text: str, spans_per: list[list[_Span]]
-    ) -> tuple[str | None, Gender | None]:
-        base = bi * 10**7
+    def _speaker_for(self, run: list[_Span], bi: int, text: str) -> tuple[str | None, Gender | None]:
         first, last = run[0], run[-1]
         first_text = self.paragraphs[first.block]
         # 1. inverted attribution after the run, or inside it (« A », ajoute-t-il, « B »)
         cands = [text[last.end :]]
         for a, b in itertools.pairwise(run):
-            if a.end <= b.start and text is not None:
+            if a.end <= b.start:
                 cands.append(text[a.end : b.start])
         for after in cands:
             att = self._attribution_after(after)
             if att:
-                return self._resolve_np(att[1], base + last.end)
+                return self._resolve_np(att[1], _at(bi, last.end))
         # 2. a clause before a colon: X a déclaré : « … »
-        if first.continues_before:
-            pass
-        else:
+        if not first.continues_before:
             before = first_text[: first.start].rstrip()
             if before.endswith(":"):
                 clause = re.split(r"(?<=[.!?…])\s+", before[:-1].strip())[-1]
@@ -1060,7 +1053,7 @@ class QuoteDetector:
                     apposed = _apposed_name(clause, subj)
                     if apposed:
                         return self.canonical(apposed), _gender_of(subj)
-                    return self._resolve_np(subj, first.block * 10**7 + first.start)
+                    return self._resolve_np(subj, _at(first.block, first.start))
         # 3. a block quote followed by a "— Name, title" line
         if bi + 1 < len(self.paragraphs) and not text[last.end :].strip(" .") and not text[: first.start].strip():
             nxt = self.paragraphs[bi + 1].strip()
@@ -1068,7 +1061,6 @@ class QuoteDetector:
                 found_names = _names_in(nxt[1:])
                 if found_names:
                     return self.canonical(found_names[0][1]), _gender_of(nxt[1:])
-        # 4. a dash line introducing a quote: — X : « … »
         return None, None
 
     def _pieces(self, text: str, spans: list[_Span]) -> list[Piece]:

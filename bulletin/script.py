@@ -42,9 +42,6 @@ def make_segment(
     return Segment(kind, text, spoken, speaker, voice, block, sentences)  # fmt: skip
 
 
-ANCHOR = "anchor"
-
-
 @dataclass(frozen=True)
 class Sentence:
     """One sentence of a segment: the unit of synthesis and of captions."""

@@ -63,8 +63,6 @@ class ChapterMark:
 class Timeline:
     placements: tuple[Placement, ...]
     duration_ms: int
-    offset_ms: int = 0
-    """Audio before the first placement that is not speech (an intro jingle), already included."""
 
     def chapters(self, opening_title: str) -> tuple[ChapterMark, ...]:
         """A chapter per title (one per story in an edition) and per sub-heading. What comes
@@ -82,15 +80,6 @@ class Timeline:
             ChapterMark(title, start, marks[i + 1][1] if i + 1 < len(marks) else self.duration_ms)
             for i, (title, start) in enumerate(marks)
         )
-
-    def shifted(self, offset_ms: int, tail_ms: int = 0) -> Timeline:
-        """The same timeline with ``offset_ms`` of audio inserted before it and ``tail_ms`` after."""
-        moved = tuple(
-            Placement(p.index, p.segment, p.start_ms + offset_ms, p.end_ms + offset_ms,
-                      tuple(Part(q.start_ms + offset_ms, q.end_ms + offset_ms, q.text, q.spoken) for q in p.parts))
-            for p in self.placements
-        )  # fmt: skip
-        return Timeline(moved, self.duration_ms + offset_ms + tail_ms, self.offset_ms + offset_ms)
 
 
 def pause_between(prev: Segment | None, cur: Segment, scale: float = 1.0) -> int:
@@ -159,9 +148,10 @@ class Placer:
         self.prev = seg
         return placement
 
-    def finish(self, offset_ms: int = 0, extra_ms: int = 0) -> Timeline:
+    def finish(self, extra_ms: int = 0) -> Timeline:
+        """The timeline, with the closing pause and ``extra_ms`` of audio after it (an outro)."""
         self.t += round(PAUSES["tail"] * self.scale)
-        return Timeline(tuple(self.placements), self.t + extra_ms, offset_ms)
+        return Timeline(tuple(self.placements), self.t + extra_ms)
 
 
 def place(script: Script, durations_ms: Sequence[Sequence[int]], pause_scale: float = 1.0) -> Timeline:

@@ -98,8 +98,6 @@ class GttsEngine:
         self.parallel = max(1, jobs)
         self._limiter = _RateLimiter(rate_limit)
         self._local = threading.local()
-        self._count_lock = threading.Lock()
-        self.requests_made = 0
 
     @property
     def version(self) -> str:
@@ -159,8 +157,6 @@ class GttsEngine:
                 time.sleep(min(delay, 30.0))
             self._limiter.wait()
             request = self._prepare(text, tld, slow)
-            with self._count_lock:
-                self.requests_made += 1
             try:
                 response = self._session().send(request, timeout=(min(5.0, self.timeout), self.timeout))
             except requests.exceptions.SSLError as exc:

@@ -38,9 +38,6 @@ def _clock(ms: int) -> str:
     return f"{h:02d}:{m:02d}:{sec:02d}"
 
 
-_clean = clean_text
-
-
 def nav_points(result: BulletinResult) -> list[NavPoint]:
     placements = result.timeline.placements
     starts: list[tuple[int, str, int]] = []  # (level, label, start)
@@ -83,7 +80,7 @@ def _smil(point: NavPoint, n: int, title: str, elapsed_ms: int) -> str:
 <smil>
  <head>
   <meta name="dc:format" content="Daisy 2.02"/>
-  <meta name="dc:title" content={quoteattr(_clean(title))}/>
+  <meta name="dc:title" content={quoteattr(clean_text(title))}/>
   <meta name="ncc:generator" content="bulletin"/>
   <meta name="ncc:totalElapsedTime" content="{_clock(elapsed_ms)}"/>
   <meta name="ncc:timeInThisSmil" content="{_clock(point.end_ms - point.start_ms)}"/>
@@ -125,18 +122,18 @@ def _ncc(result: BulletinResult, points: list[NavPoint], files: int) -> str:
         "ncc:pageSpecial": "0",
         "ncc:maxPageNormal": "0",
     }
-    metas = "\n".join(f"  <meta name={quoteattr(k)} content={quoteattr(_clean(v))} />" for k, v in meta.items())
+    metas = "\n".join(f"  <meta name={quoteattr(k)} content={quoteattr(clean_text(v))} />" for k, v in meta.items())
     items = []
     for i, p in enumerate(points):
         cls = ' class="title"' if i == 0 else ""
-        link = f'<a href="s{i + 1:04d}.smil#par_{i + 1}_1">{escape(_clean(p.label))}</a>'
+        link = f'<a href="s{i + 1:04d}.smil#par_{i + 1}_1">{escape(clean_text(p.label))}</a>'
         items.append(f'  <h{p.level}{cls} id="nav_{i + 1}">{link}</h{p.level}>')
     body = "\n".join(items)
     return f"""<?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
 <html xmlns="http://www.w3.org/1999/xhtml" xml:lang="fr" lang="fr">
  <head>
-  <title>{escape(_clean(s.title))}</title>
+  <title>{escape(clean_text(s.title))}</title>
   <meta http-equiv="Content-type" content="text/html; charset=utf-8" />
 {metas}
  </head>

@@ -16,7 +16,6 @@ from ..errors import OutputError
 from .writing import clean_text, write_text
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
-clean = clean_text
 
 
 class _PodcastIndexFeed:
@@ -66,25 +65,27 @@ def build_feed(items: list[dict[str, Any]], *, title: str, author: str, base_url
     fg = FeedGenerator()
     fg.load_extension("podcast")
     fg.register_extension("podcastindex", _PodcastIndexFeed, _PodcastIndexEntry)
-    fg.title(clean(title) or "Bulletin")
+    fg.title(clean_text(title) or "Bulletin")
     fg.link(href=base_url or "https://example.invalid/", rel="alternate")
-    fg.description(clean(description or f"{title} : bulletins d'information"))
+    fg.description(clean_text(description or f"{title} : bulletins d'information"))
     fg.language("fr")
-    fg.author({"name": clean(author) or "bulletin"})
+    fg.author({"name": clean_text(author) or "bulletin"})
     fg.generator("bulletin")
-    fg.podcast.itunes_author(clean(author) or "bulletin")
+    fg.podcast.itunes_author(clean_text(author) or "bulletin")
     fg.podcast.itunes_category("News")
     fg.podcast.itunes_explicit("no")
     if cover:
         fg.image(
-            url=_url(base_url, cover), title=clean(title) or "Bulletin", link=base_url or "https://example.invalid/"
+            url=_url(base_url, cover),
+            title=clean_text(title) or "Bulletin",
+            link=base_url or "https://example.invalid/",
         )
         fg.podcast.itunes_image(_url(base_url, cover))
     for item in reversed(items):  # feedgen prepends; give it oldest first
         fe = fg.add_entry()
         fe.guid(item["guid"], permalink=False)
-        fe.title(clean(item.get("title") or item["name"]))
-        fe.description(clean(item.get("title") or item["name"]))
+        fe.title(clean_text(item.get("title") or item["name"]))
+        fe.description(clean_text(item.get("title") or item["name"]))
         fe.pubDate(_pub_date(item.get("date")))
         fe.enclosure(_url(base_url, item["name"]), str(item.get("bytes", 0)), "audio/mpeg")
         seconds = int(item.get("duration_ms", 0) // 1000)
