@@ -40,6 +40,9 @@ class Voice:
     """Engine-specific pitch (0-100 for espeak-ng), part of what makes voices distinct."""
     label: str = ""
     """A human description for ``bulletin voices``."""
+    f0_hz: float | None = None
+    """Median fundamental frequency measured on rendered French speech, when known; casting and
+    ``bulletin voices`` use it to keep quote voices audibly apart from the anchor."""
 
 
 @dataclass(frozen=True)
