@@ -8,8 +8,10 @@ Stages, each in its own module: :mod:`.article` (read) → :mod:`.quotes` and :m
 from .article import Article, Block, read_article
 from .errors import BulletinError
 from .normalize import normalize
-from .pipeline import BulletinResult, Options, make_bulletin, make_script
+from .pipeline import Options, make_bulletin, make_script, render_script
+from .result import BulletinResult
 from .script import Script, Segment, build_script
+from .settings import Settings
 
 __version__ = "0.1.0"
 
@@ -21,9 +23,11 @@ __all__ = [
     "Options",
     "Script",
     "Segment",
+    "Settings",
     "build_script",
     "make_bulletin",
     "make_script",
     "normalize",
     "read_article",
+    "render_script",
 ]

@@ -3,6 +3,11 @@
 A clip's key is the hash of everything that changes its sound: engine, engine version, voice,
 spoken text and rate. Entries are written atomically and carry a checksum that is verified on
 every read, so a crash or a disk fault can cost a re-synthesis, never a corrupt bulletin.
+
+The cache owns only what it wrote: ``ab/<key>.clip`` files (and their ``.part`` temporaries)
+in two-hex-digit folders. ``clear`` and ``prune`` never touch anything else, even when the
+user points ``--cache-dir`` at a folder that holds other files. A hit refreshes the entry's
+modification time, so ``prune`` drops the clips used least recently first.
 """
 
 from __future__ import annotations
@@ -11,17 +16,22 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
+import re
 import struct
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .engines.base import AudioChunk
+from .errors import ConfigError, OutputError
 
 _MAGIC = b"BLC1"
 _HEADER = struct.Struct("<4sIHH32s")  # magic, sample rate, sample width, channels, sha256(data)
+_SHARD = re.compile(r"[0-9a-f]{2}")
+_ENTRY = re.compile(r"[0-9a-f]{64}\.clip")
+_PART = re.compile(r"\..*\.part")
 
 
 def default_cache_dir() -> Path:
@@ -34,11 +44,71 @@ def clip_key(engine: str, version: str, voice: str, spoken: str, rate: float) ->
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$", re.I)
+_AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.I)
+
+
+def parse_size(text: str) -> int:
+    """``2G``, ``500M``, ``1.5GB``, ``800k`` or a number of bytes → bytes."""
+    m = _SIZE.match(str(text))
+    if not m:
+        raise ConfigError(f"cannot read the size {text!r}: write it like 500M or 2G")
+    factor = 1024 ** "BKMGT".index((m[2] or "B").upper())
+    return int(float(m[1]) * factor)
+
+
+def parse_age(text: str) -> float:
+    """``30d``, ``12h``, ``2w``, ``90m`` or ``45s`` → seconds."""
+    m = _AGE.match(str(text))
+    if not m:
+        raise ConfigError(f"cannot read the age {text!r}: write it like 30d, 12h or 2w")
+    return float(m[1]) * {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[m[2].lower()]
+
+
 @dataclass(frozen=True)
 class CacheStats:
     path: Path
     entries: int
     bytes: int
+
+
+def read_clip(path: Path) -> AudioChunk | None:
+    """A clip file, or None when it is missing or fails its checksum."""
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    if len(blob) >= _HEADER.size:
+        magic, rate, width, channels, digest = _HEADER.unpack_from(blob)
+        data = blob[_HEADER.size :]
+        if magic == _MAGIC and hashlib.sha256(data).digest() == digest and rate and width and channels:
+            return AudioChunk(rate, width, channels, data, stored=path)
+    return None
+
+
+def write_clip(path: Path, chunk: AudioChunk) -> bool:
+    """Write a clip atomically; returns False (and leaves nothing) when it cannot be written."""
+    header = _HEADER.pack(
+        _MAGIC, chunk.sample_rate, chunk.sample_width, chunk.channels, hashlib.sha256(chunk.data).digest()
+    )
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
+        # No fsync: a clip torn by a crash fails its checksum on read and is made again,
+        # and thirty fsyncs would cost more than the whole synthesis of an article.
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(header)
+            fh.write(chunk.data)
+        os.replace(tmp, path)
+        tmp = None
+        return True
+    except OSError:
+        return False
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
 
 class ClipCache:
@@ -51,104 +121,139 @@ class ClipCache:
         return self.root / key[:2] / f"{key}.clip"
 
     def get(self, key: str) -> AudioChunk | None:
-        """The clip, or None when absent or damaged (a damaged entry is removed)."""
+        """The clip (with ``stored`` set), or None when absent or damaged (a damaged entry is
+        removed). A hit marks the entry as recently used."""
         path = self._path(key)
-        try:
-            blob = path.read_bytes()
-        except OSError:
+        chunk = read_clip(path)
+        if chunk is None:
+            with contextlib.suppress(OSError):
+                path.unlink()
             return None
-        if len(blob) >= _HEADER.size:
-            magic, rate, width, channels, digest = _HEADER.unpack_from(blob)
-            data = blob[_HEADER.size :]
-            if magic == _MAGIC and hashlib.sha256(data).digest() == digest and rate and width and channels:
-                return AudioChunk(rate, width, channels, data)
         with contextlib.suppress(OSError):
-            path.unlink()
-        return None
+            os.utime(path)
+        return chunk
 
-    def put(self, key: str, chunk: AudioChunk) -> bool:
-        """Store a clip atomically; a cache that cannot be written is skipped, not fatal.
-        Returns whether the clip was stored."""
+    def put(self, key: str, chunk: AudioChunk) -> AudioChunk:
+        """Store a clip; returns it with ``stored`` set, or unchanged when the cache cannot be
+        written (a full or read-only cache is skipped, never fatal)."""
         path = self._path(key)
-        header = _HEADER.pack(
-            _MAGIC, chunk.sample_rate, chunk.sample_width, chunk.channels, hashlib.sha256(chunk.data).digest()
-        )
-        tmp: str | None = None
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
-            # No fsync: a clip torn by a crash fails its checksum on read and is made again,
-            # and thirty fsyncs would cost more than the whole synthesis of an article.
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(header)
-                fh.write(chunk.data)
-            os.replace(tmp, path)
-            tmp = None
-            return True
-        except OSError:
-            return False
-        finally:
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
+        return replace(chunk, stored=path) if write_clip(path, chunk) else chunk
+
+    def _files(self) -> Iterator[tuple[Path, bool]]:
+        """Every file the cache wrote: (path, is_entry). Anything else is left alone."""
+        if not self.root.is_dir():
+            return
+        with os.scandir(self.root) as shards:
+            for shard in shards:
+                if not (_SHARD.fullmatch(shard.name) and shard.is_dir(follow_symlinks=False)):
+                    continue
+                with os.scandir(shard.path) as files:
+                    for f in files:
+                        if _ENTRY.fullmatch(f.name) and f.is_file(follow_symlinks=False):
+                            yield Path(f.path), True
+                        elif _PART.fullmatch(f.name) and f.is_file(follow_symlinks=False):
+                            yield Path(f.path), False
 
     def stats(self) -> CacheStats:
         entries = size = 0
-        if self.root.is_dir():
-            for p in self.root.glob("*/*.clip"):
+        for path, is_entry in self._files():
+            if is_entry:
                 entries += 1
                 with contextlib.suppress(OSError):
-                    size += p.stat().st_size
+                    size += path.stat().st_size
         return CacheStats(self.root, entries, size)
 
     def clear(self) -> int:
-        """Remove every entry; returns how many there were."""
-        n = self.stats().entries
-        if self.root.is_dir():
-            shutil.rmtree(self.root, ignore_errors=True)
-        return n
+        """Remove every clip the cache wrote (nothing else); returns how many clips there were."""
+        return self.prune(max_bytes=0)
+
+    def prune(self, max_bytes: int | None = None, older_than: float | None = None) -> int:
+        """Remove clips unused for ``older_than`` seconds, then the least recently used until
+        the cache holds at most ``max_bytes``. Returns how many clips were removed."""
+        entries: list[tuple[float, int, Path]] = []
+        removed = 0
+        now = time.time()
+        for path, is_entry in self._files():
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            if not is_entry:  # a temporary left by a killed writer, after an hour
+                if now - st.st_mtime > 3600 or max_bytes == 0:
+                    _unlink(path)
+                continue
+            entries.append((st.st_mtime, st.st_size, path))
+        entries.sort()
+        total = sum(size for _, size, _ in entries)
+        for mtime, size, path in entries:
+            stale = older_than is not None and now - mtime > older_than
+            over = max_bytes is not None and total > max_bytes
+            if (stale or over) and _unlink(path):
+                removed += 1
+                total -= size
+        if max_bytes == 0 and self.root.is_dir():
+            for shard in self.root.iterdir():
+                if _SHARD.fullmatch(shard.name):
+                    _rmdir_if_empty(shard)
+        return removed
+
+
+def _rmdir_if_empty(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        folder.rmdir()  # fails, harmlessly, when the folder holds anything else
+
+
+def _unlink(path: Path) -> bool:
+    try:
+        path.unlink()
+    except OSError:
+        return False
+    return True
 
 
 class ClipSet(Sequence[list[AudioChunk]]):
     """The clips of a script, segment by segment, held on disk rather than in memory.
 
-    Clips live in the user's clip cache, or in a private spill folder when caching is off, and
-    are read back one segment at a time while the bulletin is rendered: a 20-hour bulletin then
-    needs no more memory than a 2-minute one. A clip that could not be written stays in memory.
+    A clip already in the cache is read back from there; any other is written to a private spill
+    folder. The renderer reads one segment at a time, so a 20-hour bulletin needs no more memory
+    than a 2-minute one.
     """
 
-    def __init__(self, layout: list[list[str]], store: ClipCache | None) -> None:
+    def __init__(self, layout: list[list[str]]) -> None:
         self.layout = layout
-        """Per segment, per sentence: the clip's key."""
+        """Per segment, per sentence: the clip's name in this set."""
         self._spill: tempfile.TemporaryDirectory[str] | None = None
-        if store is None:
-            self._spill = tempfile.TemporaryDirectory(prefix="bulletin-clips-")
-            store = ClipCache(Path(self._spill.name))
-        self.store = store
-        self.memory: dict[str, AudioChunk] = {}
+        self._where: dict[str, Path | AudioChunk] = {}
         self.sample_rate = 0
+        self.engines: dict[str, int] = {}
+        """Engine name → how many distinct clips it made."""
 
-    def keep(self, key: str, chunk: AudioChunk) -> None:
+    def keep(self, name: str, chunk: AudioChunk) -> None:
         self.sample_rate = max(self.sample_rate, chunk.sample_rate)
-        if not chunk.data or not self.store.put(key, chunk):
-            self.memory[key] = chunk
-
-    def known(self, key: str) -> AudioChunk | None:
-        """A clip already in the store (a cache hit), remembered for the sample rate."""
-        chunk = self.store.get(key)
-        if chunk is not None:
-            self.sample_rate = max(self.sample_rate, chunk.sample_rate)
-        return chunk
+        if chunk.engine:
+            self.engines[chunk.engine] = self.engines.get(chunk.engine, 0) + 1
+        if chunk.stored is not None or not chunk.data:
+            self._where[name] = chunk.stored if chunk.stored is not None else chunk
+            return
+        if self._spill is None:
+            self._spill = tempfile.TemporaryDirectory(prefix="bulletin-clips-")
+        path = Path(self._spill.name) / f"{len(self._where)}.clip"
+        if not write_clip(path, chunk):
+            # Keeping clips in memory instead would grow without bound on a long bulletin.
+            raise OutputError(f"no room for speech clips in {self._spill.name} (the disk is full or not writable); "
+                              "free some space or set TMPDIR to a roomier folder")  # fmt: skip
+        self._where[name] = path
 
     def __len__(self) -> int:
         return len(self.layout)
 
     def __getitem__(self, index: int) -> list[AudioChunk]:  # type: ignore[override]
         out = []
-        for key in self.layout[index]:
-            chunk = self.memory.get(key) or self.store.get(key)
+        for name in self.layout[index]:
+            where = self._where.get(name)
+            chunk = read_clip(where) if isinstance(where, Path) else where
             if chunk is None:
-                raise OSError(f"clip {key[:12]} vanished from {self.store.root}")
+                raise OSError(f"clip {name[:12]} vanished from {where}")
             out.append(chunk)
         return out
 

@@ -1,4 +1,8 @@
-"""The library entry point: an article file in, a tagged MP3 bulletin out."""
+"""The library entry point: an article file in, a tagged MP3 bulletin out.
+
+``make_bulletin`` = read the article + :func:`make_script` + :func:`render_script`; the engine
+stack (cache, fallback) comes from :func:`engine_for` unless one is given.
+"""
 
 from __future__ import annotations
 
@@ -7,205 +11,114 @@ import datetime as dt
 import os
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 
 from .article import Article, read_article, slugify
 from .atomic import atomic_path, check_writable_dir
-from .cache import ClipCache, ClipSet, clip_key
-from .engines.base import AudioChunk, Engine, Voice, get_engine
-from .errors import ConfigError, EngineError, OutputError
+from .cache import ClipCache, ClipSet, parse_size
+from .engines.base import AudioChunk, Engine, get_engine
+from .engines.ratelimit import RateLimiter
+from .engines.stack import engine_summary, open_engine
+from .errors import ConfigError, OutputError
 from .ffmpeg import encode_mp3
 from .loudness import COMPRESSOR, measure, normalise_filter
 from .mix import chime, load_audio, mix_bed, stream_render
-from .normalize import LOCALES, load_lexicon
+from .normalize import load_lexicon
 from .outputs import parse_outputs, write_sidecars
 from .outputs.id3 import TagInfo, write_tags
 from .parallel import run_parallel
 from .presets import get_preset
+from .result import BulletinResult
 from .script import Script, build_script
-from .timeline import Timeline
+from .settings import Settings
 
 Progress = Callable[[int, int], None]
-"""Called as ``progress(done, total)`` while segments are synthesised."""
+"""Called as ``progress(done, total)`` while clips are synthesised."""
 
 DEFAULT_OUT_DIR = Path("audio_out")
+OUTPUT_SUFFIX = ".mp3"
 
-
-@dataclass(frozen=True)
-class Options:
-    """Everything that shapes a bulletin besides the article."""
-
-    engine: str = "auto"
-    """Engine name (``bulletin voices`` lists them); ``auto`` is gTTS when reachable, else espeak."""
-    fallback: bool = False
-    """When the engine fails mid-bulletin, finish the missing clips with the offline engine."""
-    jobs: int | None = None
-    """Parallel requests for engines that allow them (gTTS)."""
-    cache_dir: Path | None = None
-    """Clip cache folder (default: the user cache folder)."""
-    use_cache: bool = True
-    """Reuse and store clips in the cache."""
-    locale: str = "fr-FR"
-    """fr-FR, fr-BE, fr-CH or fr-CA: voices and number readings."""
-    title: str | None = None
-    """Overrides the article's title (and is spoken)."""
-    show: str | None = None
-    """Show name: ID3 album and artist; when set, a spoken opening and closing and a chime."""
-    author: str | None = None
-    """Author (ID3 artist, feed author); the show name when not set."""
-    lexicon: Path | None = None
-    """An extra pronunciation lexicon (TOML)."""
-    speaker_voices: dict[str, str] = field(default_factory=dict)
-    """Speaker name → voice id, overriding the casting."""
-    announce_quotes: bool = False
-    """Say "citation" / "fin de citation" around each quote."""
-    rate: float | None = None
-    """Speaking rate, 0.7 to 1.3 (default: the preset's)."""
-    preset: str = "podcast"
-    """podcast, broadcast or accessible: loudness, format, pace."""
-    pause_scale: float = 1.0
-    """Multiplier on the preset's pauses."""
-    outputs: str = "mp3,vtt,chapters"
-    """Comma-separated: mp3, vtt, srt, chapters, json (manifest), daisy, folder."""
-    intro: Path | None = None
-    """Jingle played before the bulletin."""
-    outro: Path | None = None
-    """Jingle played after it."""
-    cover: Path | None = None
-    """Cover image (PNG or JPEG), embedded as APIC."""
-    music: Path | None = None
-    """Music bed under the whole bulletin, ducked while anyone speaks."""
-
-    def check(self) -> None:
-        if self.locale not in LOCALES:
-            raise ConfigError(f"unknown locale {self.locale!r}; choose one of {', '.join(LOCALES)}")
-        if self.rate is not None and not 0.7 <= self.rate <= 1.3:
-            raise ConfigError(f"rate {self.rate} is out of range: use 0.7 to 1.3")
-        get_preset(self.preset)
-        parse_outputs(self.outputs)
-
-
-@dataclass(frozen=True)
-class BulletinResult:
-    engine: str
-    """Which engine spoke, and why (for ``auto``)."""
-    path: Path
-    duration_ms: int
-    script: Script
-    timeline: Timeline
+# The library's name for the settings before release 2; one object either way.
+Options = Settings
 
 
 def default_output(article: Article, title: str | None = None, folder: Path = DEFAULT_OUT_DIR) -> Path:
     """``audio_out/<date>-<slug>.mp3``; today's date when the article has none."""
     date = article.date or dt.date.today().isoformat()
-    return folder / f"{date}-{slugify(title or article.display_title)}.mp3"
+    return folder / f"{date}-{slugify(title or article.display_title)}{OUTPUT_SUFFIX}"
 
 
-def make_script(article: Article, options: Options, engine: Engine | None = None) -> Script:
-    """The script of a bulletin, without synthesising anything."""
-    options.check()
-    engine = engine or get_engine("espeak" if options.engine == "auto" else options.engine)
+def make_script(article: Article, settings: Settings, engine: Engine | None = None) -> Script:
+    """The script of a bulletin, without synthesising anything. The voices are those of the
+    engine that would speak it (espeak-ng's for ``auto``: the check for Google is not made)."""
+    settings.check()
+    engine = engine or get_engine("espeak" if settings.engine == "auto" else settings.engine,
+                                  settings.engine_config())  # fmt: skip
     return build_script(
         article,
-        engine.voices(options.locale),
-        locale=options.locale,
-        lexicon=load_lexicon(options.lexicon),
-        title=options.title,
-        speaker_voices=options.speaker_voices,
-        announce_quotes=options.announce_quotes or get_preset(options.preset).announce_quotes,
-        show=options.show,
+        engine.voices(settings.locale),
+        locale=settings.locale,
+        lexicon=load_lexicon(settings.lexicon),
+        title=settings.title,
+        speaker_voices=settings.speaker_voices,
+        announce_quotes=settings.announce_quotes or get_preset(settings.preset).announce_quotes,
+        show=settings.show,
     )
 
 
-def choose_engine(name: str, jobs: int | None = None) -> tuple[Engine, str]:
-    """The engine to use and, for ``auto``, why: gTTS when its service answers, else espeak-ng."""
-    if name != "auto":
-        engine = get_engine(name)
-        reason = "as asked"
-    else:
-        gtts = get_engine("gtts")
-        check = getattr(gtts, "reachable", None)
-        if check is not None and check():
-            engine, reason = gtts, "Google's speech service answered"
-        else:
-            engine, reason = get_engine("espeak"), "Google's speech service did not answer, so the offline voice"
-    if jobs is not None and hasattr(engine, "parallel"):
-        engine.parallel = max(1, jobs)
-    return engine, reason
+def engine_for(settings: Settings, limiter: RateLimiter | None = None) -> tuple[Engine, str]:
+    """The engine stack a run uses (cache, fallback) and why that engine."""
+    cache = ClipCache(settings.cache_dir) if settings.use_cache else None
+    return open_engine(settings.engine, settings.engine_config(limiter), cache=cache, fallback=settings.fallback)
 
 
-def _equivalent_voice(voice: Voice, primary: Engine, other: Engine) -> Voice:
-    """The voice in ``other`` at the same place in the casting as ``voice`` in ``primary``."""
-    mine = primary.voices(voice.locale)
-    theirs = other.voices(voice.locale)
-    index = next((i for i, v in enumerate(mine) if v.id == voice.id), 0)
-    return theirs[index % len(theirs)] if index == 0 else theirs[1 + (index - 1) % max(1, len(theirs) - 1)]
-
-
-def synthesize(
-    script: Script,
-    engine: Engine,
-    rate: float,
-    progress: Progress | None = None,
-    *,
-    cache: ClipCache | None = None,
-    fallback: Engine | None = None,
-) -> ClipSet:
+def synthesize(script: Script, engine: Engine, rate: float, progress: Progress | None = None) -> ClipSet:
     """One clip per sentence of every segment. Identical (voice, sentence) pairs are spoken once,
-    cached clips are reused, engines that allow it run in parallel, and clips wait on disk (in
-    the cache, or a private spill folder) until the bulletin is rendered."""
-    layout = [[clip_key(engine.name, engine.version, seg.voice, s.spoken, rate) for s in seg.sentences]
+    engines that allow it run in parallel (cache hits included: the stack serves them), and clips
+    wait on disk until the bulletin is rendered."""
+    names: dict[tuple[str, str], str] = {}
+    layout = [[names.setdefault((seg.voice, s.spoken), str(len(names))) for s in seg.sentences]
               for seg in script.segments]  # fmt: skip
-    texts: dict[str, tuple[str, str]] = {}
-    for seg, keys in zip(script.segments, layout, strict=True):
-        for sent, key in zip(seg.sentences, keys, strict=True):
-            texts.setdefault(key, (seg.voice, sent.spoken))
-    clips = ClipSet(layout, cache)
+    clips = ClipSet(layout)
     todo = []
-    for key, (_voice, spoken) in texts.items():
-        if not spoken.strip():
-            clips.keep(key, AudioChunk(22050, 2, 1, b""))  # nothing to say (an emoji alone, say)
-        elif cache is None or clips.known(key) is None:
-            todo.append(key)
-    done_count = len(texts) - len(todo)
+    for (voice_id, spoken), name in names.items():
+        if spoken.strip():
+            todo.append((voice_id, spoken, name))
+        else:
+            clips.keep(name, AudioChunk(22050, 2, 1, b""))  # nothing to say (an emoji alone, say)
+    done_count = len(names) - len(todo)
     if progress:
-        progress(done_count, len(texts))
+        progress(done_count, len(names))
 
-    def work(key: str) -> AudioChunk:
-        voice_id, spoken = texts[key]
-        voice = script.voices[voice_id]
-        try:
-            return engine.synthesize(spoken, voice, rate)
-        except EngineError:
-            if fallback is None:
-                raise
-            return fallback.synthesize(spoken, _equivalent_voice(voice, engine, fallback), rate)
+    def work(item: tuple[str, str, str]) -> AudioChunk:
+        voice_id, spoken, _ = item
+        return engine.synthesize(spoken, script.voices[voice_id], rate)
 
-    def finished(key: str, chunk: AudioChunk) -> None:
+    def finished(item: tuple[str, str, str], chunk: AudioChunk) -> None:
         nonlocal done_count
-        clips.keep(key, chunk)
+        clips.keep(item[2], chunk)
         done_count += 1
         if progress:
-            progress(done_count, len(texts))
+            progress(done_count, len(names))
 
     try:
-        run_parallel(todo, work, finished, workers=getattr(engine, "parallel", 1))
+        run_parallel(todo, work, finished, workers=engine.parallel)
     except BaseException:
         clips.close()
         raise
     return clips
 
 
-def _check_inputs(options: Options) -> None:
+def _check_inputs(settings: Settings) -> None:
     """Every file an option names is checked before any synthesis starts."""
-    for label, path in (("intro", options.intro), ("outro", options.outro), ("music", options.music)):
+    for label, path in (("intro", settings.intro), ("outro", settings.outro), ("music", settings.music)):
         if path is not None:
             if not Path(path).is_file():
                 raise ConfigError(f"no such {label} file: {path}")
             load_audio(Path(path), 8000)  # not audio: fail now, before any synthesis
-    if options.cover is not None:
-        read_cover(options.cover)
+    if settings.cover is not None:
+        read_cover(settings.cover)
 
 
 def read_cover(path: Path) -> tuple[bytes, str]:
@@ -221,21 +134,30 @@ def read_cover(path: Path) -> tuple[bytes, str]:
     raise ConfigError(f"cover {path} is not a PNG or JPEG image")
 
 
+def check_output(target: Path) -> None:
+    """An output path bulletin can honour: an MP3 name (MP3 data under ``.wav`` would mislead)."""
+    if target.suffix.lower() != OUTPUT_SUFFIX:
+        raise OutputError(f"bulletin writes MP3: name the output {target.with_suffix(OUTPUT_SUFFIX).name!r}, "
+                          f"not {target.name!r}")  # fmt: skip
+    if target.is_dir():
+        raise OutputError(f"{target} is a folder; name the MP3 file to write")
+
+
 def make_bulletin(
     article_path: str | Path | Article,
     out: str | Path | None = None,
-    options: Options | None = None,
+    settings: Settings | None = None,
     *,
     engine: Engine | None = None,
     progress: Progress | None = None,
 ) -> BulletinResult:
     """Read an article (a file, or an :class:`Article` already read) and write its bulletin and
-    sidecars; returns where it went and how long it is."""
-    options = options or Options()
-    options.check()
-    _check_inputs(options)
+    sidecars; returns where they went and how long the bulletin is."""
+    settings = (settings or Settings()).check()
+    _check_inputs(settings)
     article = article_path if isinstance(article_path, Article) else read_article(article_path)
-    target = Path(out) if out is not None else default_output(article, options.title)
+    target = Path(out) if out is not None else default_output(article, settings.title)
+    check_output(target)
     if out is None:
         # The default folder is ours to make; a folder the user names must already exist.
         try:
@@ -245,63 +167,71 @@ def make_bulletin(
     check_writable_dir(target.parent if str(target.parent) else Path("."))
     reason = "as given"
     if engine is None:
-        engine, reason = choose_engine(options.engine, options.jobs)
-    script = make_script(article, options, engine)
-    return render_script(script, target, options, engine, reason, progress)
+        engine, reason = engine_for(settings)
+    script = make_script(article, settings, engine)
+    return render_script(script, target, settings, engine, reason, progress)
 
 
 def render_script(
     script: Script,
     target: Path,
-    options: Options,
+    settings: Settings,
     engine: Engine,
     reason: str = "as given",
     progress: Progress | None = None,
 ) -> BulletinResult:
-    """Speak a script and write the MP3 (atomically) and the sidecars the options ask for."""
-    preset = get_preset(options.preset)
-    rate = options.rate if options.rate is not None else preset.rate
-    cache = ClipCache(options.cache_dir) if options.use_cache else None
-    fallback = get_engine("espeak") if options.fallback and engine.name != "espeak" else None
+    """Speak a script and write the MP3 (atomically) and the sidecars the settings ask for."""
+    check_output(target)
+    preset = get_preset(settings.preset)
+    rate = settings.rate if settings.rate is not None else preset.rate
+    wanted = parse_outputs(settings.outputs)
 
-    chunks = synthesize(script, engine, rate, progress, cache=cache, fallback=fallback)
+    chunks = synthesize(script, engine, rate, progress)
+    spoken_by = engine_summary(engine.name, chunks.engines)
     work_rate = chunks.sample_rate or 22050
-    intro = load_audio(options.intro, work_rate) if options.intro else (chime(work_rate) if options.show else None)
-    outro = load_audio(options.outro, work_rate) if options.outro else (chime(work_rate) if options.show else None)
+    intro = load_audio(settings.intro, work_rate) if settings.intro else (chime(work_rate) if settings.show else None)
+    outro = load_audio(settings.outro, work_rate) if settings.outro else (chime(work_rate) if settings.show else None)
     # The raw bulletin goes to a temporary file beside the output, not to memory: ffmpeg reads it
     # twice (loudness, then encoding) and a 60-minute bulletin stays within a few hundred MB.
     with _scratch(target.parent, f".{target.name}.", ".pcm") as pcm_path, contextlib.closing(chunks):
         try:
             with open(pcm_path, "wb") as fh:
                 timeline = stream_render(script, chunks, work_rate, fh, head=intro, tail=outro,
-                                         pause_scale=preset.pause_scale * options.pause_scale)  # fmt: skip
+                                         pause_scale=preset.pause_scale * settings.pause_scale)  # fmt: skip
         except OSError as exc:  # a full disk, most often: say so, leave nothing behind
             raise OutputError(f"cannot write beside {target}: {exc.strerror or exc}") from exc
-        if options.music is not None:
-            mix_bed(pcm_path, Path(options.music), work_rate)
+        if settings.music is not None:
+            mix_bed(pcm_path, Path(settings.music), work_rate)
         measured = measure(pcm_path, work_rate, pre=COMPRESSOR, true_peak=False, raw=True)
         voices = sorted({f"{s.speaker or 'présentateur'}={s.voice}" for s in script.segments})
-        cover = read_cover(options.cover) if options.cover else None
+        cover = read_cover(settings.cover) if settings.cover else None
         info = TagInfo(
             title=script.title,
-            artist=options.author or options.show or "Bulletin",
-            album=options.show or "Bulletin",
+            artist=settings.author or settings.show or "Bulletin",
+            album=settings.show or "Bulletin",
             date=script.date,
             genre="Podcast",
             comment=f"Source : {script.source}" if script.source else "Bulletin d'information",
             transcript=transcript(script),
-            engine=f"{engine.name} ({engine.version})",
+            engine=f"{spoken_by} ({engine.version})",
             voices="; ".join(voices),
             cover=cover,
         )
-        wanted = parse_outputs(options.outputs)
         with atomic_path(target) as tmp:
             encode_mp3(pcm_path, work_rate, tmp, bitrate=preset.bitrate, out_rate=preset.sample_rate,
                        filters=normalise_filter(measured, preset.target))  # fmt: skip
             write_tags(tmp, info, timeline.chapters(script.title))
-    result = BulletinResult(f"{engine.name} ({reason})", target, timeline.duration_ms, script, timeline)
-    write_sidecars(result, wanted)
-    return result
+    result = BulletinResult(spoken_by, target, timeline.duration_ms, script, timeline, reason=reason,
+                            warnings=script.warnings)  # fmt: skip
+    files = write_sidecars(result, wanted)
+    _trim_cache(settings)
+    return replace(result, files=files)
+
+
+def _trim_cache(settings: Settings) -> None:
+    """Apply ``cache_max_size`` after a run (least recently used clips go first)."""
+    if settings.use_cache and settings.cache_max_size:
+        ClipCache(settings.cache_dir).prune(max_bytes=parse_size(settings.cache_max_size))
 
 
 @contextlib.contextmanager

@@ -83,6 +83,8 @@ class Script:
     segments: tuple[Segment, ...]
     voices: dict[str, Voice] = field(default_factory=dict)
     """Voice id → voice, for every voice the script uses."""
+    warnings: tuple[str, ...] = ()
+    """Plain-English notes for the user, e.g. a ``--speaker-voice`` name that matches no speaker."""
 
     def to_json(self) -> dict[str, Any]:
         """The stable shape other tools read (``score_quotes.py`` among them)."""

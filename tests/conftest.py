@@ -33,3 +33,9 @@ def seed_path() -> Path:
     if not SEED.exists():
         pytest.skip("../shared/corpus is not beside the repository")
     return SEED
+
+
+def pytest_report_header() -> str:
+    from .test_faults import SEED
+
+    return f"fault injection: BULLETIN_FAULT_SEED={SEED}"

@@ -14,8 +14,8 @@ import feedparser
 import pytest
 from lxml import etree
 
-from bulletin.config import resolve
 from bulletin.errors import ConfigError
+from bulletin.settings import resolve
 
 from .conftest import SAMPLE, run_cli
 
@@ -116,7 +116,8 @@ def test_hostile_titles_give_safe_names_and_a_well_formed_feed(tmp_path: Path) -
         (folder / f"h{i}.txt").write_text(f"title: {title}\ndate: 2026-01-0{i + 1}\n\nUn texte court ici.", "utf-8")
     out = tmp_path / "out"
     out.mkdir()
-    code, _stdout, stderr = batch(str(folder), "-o", str(out), "--feed", str(out / "feed.xml"))
+    code, _stdout, stderr = batch(str(folder), "-o", str(out), "--feed", str(out / "feed.xml"),
+                                  "--base-url", "https://ex.be/")  # fmt: skip
     assert code == 0, stderr
     names = [p.name for p in out.glob("*.mp3")]
     assert len(names) == 5
@@ -149,10 +150,10 @@ def test_feed_command_and_config_precedence(inputs: Path, tmp_path: Path) -> Non
 def test_config_resolution_and_errors(tmp_path: Path) -> None:
     cfg = tmp_path / "b.toml"
     cfg.write_text('locale = "fr-BE"\nshow = "Fichier"\ncover = "c.png"\n[voices]\n"Anne" = "espeak:fr+f1"\n')
-    st = resolve({"show": "CLI", "locale": None, "voices": {"Paul": "espeak:fr+m3"}}, cfg)
+    st = resolve({"show": "CLI", "locale": None, "speaker_voices": {"Paul": "espeak:fr+m3"}}, cfg)
     assert (st.show, st.locale, st.engine) == ("CLI", "fr-BE", "auto")
     assert st.cover == (tmp_path / "c.png").resolve()
-    assert st.voices == {"Anne": "espeak:fr+f1", "Paul": "espeak:fr+m3"}
+    assert st.speaker_voices == {"Anne": "espeak:fr+f1", "Paul": "espeak:fr+m3"}
     cfg.write_text('colour = "bleu"\n')
     with pytest.raises(ConfigError, match="unknown key 'colour'"):
         resolve({}, cfg)
@@ -195,8 +196,12 @@ def test_urls_feed_and_page_from_local_server(web: str, tmp_path: Path) -> None:
     assert names == ["2026-03-02-le-tram-arrive-a-liege.mp3", "2026-03-03-neige-sur-les-fagnes.mp3"]
 
 
-def test_bad_batch_options(tmp_path: Path) -> None:
-    r = run_cli("batch", str(SAMPLE), "-o", str(tmp_path / "nope"), "--engine", "espeak")
-    assert r.returncode == 1 and "does not exist" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+def test_missing_output_folder_is_created_and_bad_options_are_one_line(tmp_path: Path) -> None:
+    r = run_cli("batch", str(SAMPLE), "-o", str(tmp_path / "site" / "podcast"), "--engine", "espeak", "-q")
+    assert r.returncode == 0, r.stderr
+    assert len(list((tmp_path / "site" / "podcast").glob("*.mp3"))) == 1
+    (tmp_path / "a-file").write_text("x")
+    r = run_cli("batch", str(SAMPLE), "-o", str(tmp_path / "a-file" / "sub"), "--engine", "espeak")
+    assert r.returncode == 1 and "cannot create" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     r = run_cli("batch", str(SAMPLE), "-o", str(tmp_path), "--edition", "weekly")
-    assert r.returncode == 1 and "unknown edition" in r.stderr
+    assert r.returncode == 1 and "unknown edition" in r.stderr and len(r.stderr.strip().splitlines()) == 1

@@ -19,7 +19,40 @@ from bulletin.ffmpeg import probe
 
 from .conftest import ROOT, SAMPLE, run_cli
 
-RANDOM = random.Random(int(os.environ.get("BULLETIN_FAULT_SEED", "20261129")))
+# Kill moments are random on every run; the seed is printed in pytest's header and in every
+# failure message, and BULLETIN_FAULT_SEED=N replays a run.
+SEED = int(os.environ.get("BULLETIN_FAULT_SEED") or random.SystemRandom().randrange(1 << 32))
+RANDOM = random.Random(SEED)
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (children, grandchildren…), from /proc."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":  # a zombie has exited already
+            parents[int(stat.parent.name)] = int(fields[1])
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {p for p, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    out = set()
+    for p in pids:
+        try:
+            state = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            out.add(p)
+    return out
 
 
 def popen(*args: str) -> subprocess.Popen[bytes]:
@@ -58,13 +91,15 @@ def test_kill_9_during_make(tmp_path: Path, attempt: int) -> None:
     previous = sha(out)
     proc = popen("make", str(long_article(tmp_path, 1)), "-o", str(out), "--engine", "espeak",
                  "--cache-dir", str(cache), "-q")  # fmt: skip
-    time.sleep(RANDOM.uniform(0.2, 3.0))
+    moment = RANDOM.uniform(0.2, 3.0)
+    time.sleep(moment)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert out.exists()
+    why = f"killed after {moment:.2f} s (BULLETIN_FAULT_SEED={SEED})"
+    assert out.exists(), why
     now = sha(out)
     if now != previous:  # the run had finished: then the new file is whole
-        assert probe(out).duration_ms
+        assert probe(out).duration_ms, why
     assert_cache_sound(cache)
     again = run_cli("make", str(long_article(tmp_path, 1)), "-o", str(out), "--engine", "espeak",
                     "--cache-dir", str(cache), "-q")  # fmt: skip
@@ -84,7 +119,7 @@ def check_batch_folder(out: Path, n: int) -> None:
     state = json.loads((out / ".bulletin-state.json").read_text(encoding="utf-8"))
     assert len(state["outputs"]) == n
     for name, entry in state["outputs"].items():
-        assert sha(out / name) == entry["files"][name]
+        assert sha(out / name) == entry["files"][name]["sha256"]
         assert (probe(out / name).duration_ms or 0) > 10_000
 
 
@@ -94,15 +129,22 @@ def test_kill_9_during_batch(tmp_path: Path, attempt: int) -> None:
     out.mkdir()
     args = ("batch", str(src), "-o", str(out), "--engine", "espeak", "--cache-dir", str(cache), "-q", "-w", "2")
     proc = popen(*args)
-    time.sleep(RANDOM.uniform(0.5, 4.0))
-    os.killpg(os.getpgid(proc.pid), 0)  # still ours
+    moment = RANDOM.uniform(0.5, 4.0)
+    why = f"killed after {moment:.2f} s (BULLETIN_FAULT_SEED={SEED})"
+    time.sleep(moment)
+    below = descendants(proc.pid)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    time.sleep(0.5)  # orphaned workers finish or die on their own
+    # Workers notice their coordinator is gone, stop their job and exit: none outlives it.
+    deadline = time.monotonic() + 5
+    while alive(below) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(below), f"workers {alive(below)} outlived the coordinator; {why}"
     state_file = out / ".bulletin-state.json"
     if state_file.exists():
         json.loads(state_file.read_text(encoding="utf-8"))  # never half-written
-    assert not [p for p in out.glob("*.mp3") if not probe(p).duration_ms]
+    assert not [p for p in out.glob("*.mp3") if not probe(p).duration_ms], why
+    assert not list(out.glob(".*.part")) and not list(out.glob(".*.pcm")), why
     assert_cache_sound(cache)
     r = run_cli(*args)
     assert r.returncode == 0, r.stderr

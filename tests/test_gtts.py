@@ -12,10 +12,15 @@ import time
 from pathlib import Path
 
 import pytest
+from mutagen.id3 import ID3
 
 from bulletin.article import parse_text
 from bulletin.cache import ClipCache
+from bulletin.engines.base import EngineConfig
+from bulletin.engines.espeak import EspeakEngine
 from bulletin.engines.gtts import GttsEngine, merge_tokens
+from bulletin.engines.ratelimit import ThreadRateLimiter
+from bulletin.engines.stack import Cached, Fallback
 from bulletin.errors import EngineError, EngineUnavailable
 from bulletin.pipeline import Options, make_bulletin, synthesize
 from bulletin.script import build_script
@@ -24,10 +29,16 @@ from .conftest import ROOT, SAMPLE, run_cli
 from .gtts_server import Behaviour, GttsServer, gtts_pointed_at
 
 
-def engine(**kw: float) -> GttsEngine:
+def engine(jobs: int = 4, rate_limit: float = 0.0, **kw: float) -> GttsEngine:
     """An engine whose requests go where gTTS's own URL function says (patched per test)."""
-    params = {"timeout": 2.0, "retries": 3, "backoff": 0.01, "rate_limit": 0.0, "jobs": 4} | kw
-    return GttsEngine(endpoint="", **params)  # type: ignore[arg-type]
+    params = {"timeout": 2.0, "retries": 3, "backoff": 0.01} | kw
+    config = EngineConfig(jobs=jobs, limiter=ThreadRateLimiter(rate_limit))
+    return GttsEngine(config, endpoint="", **params)  # type: ignore[arg-type]
+
+
+def cached(cache: Path, **kw: float) -> Cached:
+    """The stack 'make' builds: the engine behind the clip cache."""
+    return Cached(engine(**kw), ClipCache(cache))  # type: ignore[arg-type]
 
 
 def test_success_real_audio_and_distinct_voices() -> None:
@@ -97,17 +108,18 @@ def test_parallel_requests_keep_order() -> None:
         script = build_script(parse_text(text), e.voices("fr-FR"), locale="fr-FR")
         parallel = synthesize(script, e, 1.0)
         assert srv.max_active > 1
-        e.parallel = 1
-        sequential = synthesize(script, e, 1.0)
+        sequential = synthesize(script, engine(jobs=1), 1.0)
     assert [[c.data for c in seg] for seg in parallel] == [[c.data for c in seg] for seg in sequential]
+    parallel.close()
+    sequential.close()
 
 
 def test_cache_prevents_repeat_requests(tmp_path: Path) -> None:
     with GttsServer() as srv, gtts_pointed_at(srv.url):
         opts = Options(engine="gtts", cache_dir=tmp_path / "cache")
-        make_bulletin(SAMPLE, tmp_path / "a.mp3", opts, engine=engine())
+        make_bulletin(SAMPLE, tmp_path / "a.mp3", opts, engine=cached(tmp_path / "cache"))
         first = len(srv.requests)
-        make_bulletin(SAMPLE, tmp_path / "b.mp3", opts, engine=engine())
+        make_bulletin(SAMPLE, tmp_path / "b.mp3", opts, engine=cached(tmp_path / "cache"))
     assert first > 10 and len(srv.requests) == first
     assert ClipCache(tmp_path / "cache").stats().entries > 5
 
@@ -117,12 +129,12 @@ def test_failure_mid_bulletin_leaves_no_output_and_a_reusable_cache(tmp_path: Pa
     out = tmp_path / "out.mp3"
     opts = Options(engine="gtts", cache_dir=cache)
     with GttsServer(Behaviour(fail_after=8)) as srv, gtts_pointed_at(srv.url), pytest.raises(EngineError):
-        make_bulletin(SAMPLE, out, opts, engine=engine(retries=1, jobs=1))
+        make_bulletin(SAMPLE, out, opts, engine=cached(cache, retries=1, jobs=1))
     assert not out.exists() and not list(tmp_path.glob(".*.part"))
     kept = ClipCache(cache).stats().entries
     assert kept >= 1
     with GttsServer() as srv, gtts_pointed_at(srv.url):
-        make_bulletin(SAMPLE, out, opts, engine=engine())
+        make_bulletin(SAMPLE, out, opts, engine=cached(cache))
         second = len(srv.requests)
     with GttsServer() as srv2, gtts_pointed_at(srv2.url):
         make_bulletin(SAMPLE, tmp_path / "fresh.mp3", Options(engine="gtts", use_cache=False), engine=engine())
@@ -131,10 +143,15 @@ def test_failure_mid_bulletin_leaves_no_output_and_a_reusable_cache(tmp_path: Pa
 
 
 def test_fallback_finishes_with_offline_voice(tmp_path: Path) -> None:
+    stack = Fallback(engine(retries=0), EspeakEngine())
     with GttsServer(Behaviour(always=500)) as srv, gtts_pointed_at(srv.url):
         res = make_bulletin(SAMPLE, tmp_path / "f.mp3", Options(engine="gtts", fallback=True, use_cache=False),
-                            engine=engine(retries=0))  # fmt: skip
+                            engine=stack)  # fmt: skip
     assert res.path.exists() and res.duration_ms > 10_000
+    assert stack.tripped is not None and "HTTP 500" in stack.tripped
+    # What really spoke is said, in the result and in the ID3 engine tag.
+    assert res.engine.startswith("gtts, ") and "by espeak (fallback)" in res.engine
+    assert "by espeak (fallback)" in str(ID3(res.path).getall("TXXX:engine")[0])
 
 
 def test_merge_tokens_fewer_pieces_than_gtts_and_nothing_lost() -> None:

@@ -1,17 +1,25 @@
 """The engine contract, the audio it returns, and the registry of engines.
 
-An engine is anything with :meth:`Engine.synthesize`. Built-in engines register through the
-same ``bulletin.engines`` entry-point group as third-party ones, so ``bulletin voices`` lists
-both the same way.
+Everything the pipeline needs from a speech engine is in :class:`Engine`; nothing is probed
+with ``getattr``. Engines compose the way httpx transports do: :mod:`.stack` wraps any engine
+in a clip cache (:class:`~.stack.Cached`) or behind a fallback (:class:`~.stack.Fallback`), and
+the pipeline cannot tell a wrapped engine from a bare one.
+
+Built-in engines register through the same ``bulletin.engines`` entry-point group as
+third-party ones, so ``bulletin voices`` lists both the same way.
 """
 
 from __future__ import annotations
 
+import importlib
+import threading
 from dataclasses import dataclass
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
 from ..errors import UnknownVoiceError
+from .ratelimit import RateLimiter
 
 Gender = Literal["f", "m"]
 
@@ -47,7 +55,7 @@ class Voice:
 
 @dataclass(frozen=True)
 class AudioChunk:
-    """Raw PCM audio, little-endian signed."""
+    """Raw PCM audio, little-endian signed, and where it came from."""
 
     sample_rate: int
     """Samples per second."""
@@ -57,6 +65,13 @@ class AudioChunk:
     """1 for mono."""
     data: bytes
     """Interleaved PCM samples."""
+    engine: str = ""
+    """Name of the engine that really spoke it: after a fallback, the fallback's name. The cache
+    stores a clip only under the key of the engine that made it, and the run summary and ID3
+    engine tag count clips by this field."""
+    stored: Path | None = None
+    """Where a verified copy lies on disk (a cache entry), so the renderer may drop ``data``
+    from memory and read it back later."""
 
     @property
     def duration_ms(self) -> float:
@@ -64,20 +79,65 @@ class AudioChunk:
         return 1000.0 * len(self.data) / (frame * self.sample_rate) if frame else 0.0
 
 
+@dataclass(frozen=True)
+class EngineConfig:
+    """What an engine may be told when it is built; every engine accepts it, and ignores what
+    does not concern it."""
+
+    jobs: int = 6
+    """Requests an online engine may have in flight at once."""
+    limiter: RateLimiter | None = None
+    """Shared request-rate limit (one per process when None)."""
+    requests_per_second: float = 15.0
+    """The rate limit an online engine builds for itself when ``limiter`` is None."""
+    voices_dir: Path | None = None
+    """Where engines with downloadable voices look for them (default: the user data folder)."""
+
+
 @runtime_checkable
 class Engine(Protocol):
-    """What every speech engine provides."""
+    """What every speech engine, and every wrapper around one, provides.
+
+    Start-up must be safe from any thread: an engine loads its library lazily, under a lock.
+    An interrupt (Ctrl-C, SIGTERM) during :meth:`synthesize` must propagate, never be
+    swallowed, and must not return a truncated clip.
+    """
 
     name: str
-    version: str
+    """Short name: ``espeak``, ``gtts``, … (what ``--engine`` takes)."""
+
+    @property
+    def version(self) -> str:
+        """Engine and library version; part of every cache key."""
+        ...
+
+    @property
+    def parallel(self) -> int:
+        """How many clips the pipeline may ask for at once (1 for an in-process synthesiser)."""
+        ...
 
     def voices(self, locale: str) -> tuple[Voice, ...]:
         """Every voice for a locale, the anchor's first."""
         ...
 
     def synthesize(self, text: str, voice: Voice, rate: float = 1.0) -> AudioChunk:
-        """Speak ``text`` (already normalised) with ``voice`` at ``rate`` (1.0 = normal)."""
+        """Speak ``text`` (already normalised; it may hold language spans, see
+        :mod:`bulletin.normalize.markup`) with ``voice`` at ``rate`` (1.0 = normal)."""
         ...
+
+    def reachable(self) -> bool:
+        """Whether the engine can speak right now (its service answers, its library and voice
+        data are present); quick, and never raises."""
+        ...
+
+
+def find_voice(voices: tuple[Voice, ...] | list[Voice], wanted: str) -> Voice:
+    """The voice whose id or engine name is ``wanted``; an unknown one lists those that exist."""
+    for v in voices:
+        if wanted in (v.id, v.name):
+            return v
+    names = ", ".join(v.id for v in voices)
+    raise UnknownVoiceError(f"no voice {wanted!r} for this engine and locale; voices: {names}")
 
 
 def available_engines() -> dict[str, str]:
@@ -88,16 +148,19 @@ def available_engines() -> dict[str, str]:
     return found
 
 
-def get_engine(name: str) -> Engine:
-    """Build the engine called ``name``; an unknown name lists the ones that exist."""
+_build_lock = threading.Lock()
+
+
+def get_engine(name: str, config: EngineConfig | None = None) -> Engine:
+    """Build the engine called ``name`` (its class takes an :class:`EngineConfig`); an unknown
+    name lists the ones that exist."""
     engines = available_engines()
     target = engines.get(name)
     if target is None:
         known = ", ".join(sorted(engines))
         raise UnknownVoiceError(f"unknown engine {name!r}; available engines: {known}")
     module_name, _, attr = target.partition(":")
-    import importlib
-
-    module = importlib.import_module(module_name)
-    engine: Engine = getattr(module, attr)()
+    with _build_lock:  # importing a module from several threads at once is not safe for all engines
+        module = importlib.import_module(module_name)
+    engine: Engine = getattr(module, attr)(config or EngineConfig())
     return engine

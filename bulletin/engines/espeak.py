@@ -1,17 +1,23 @@
 """The offline engine: espeak-ng in-process, from the library and data ``espeakng-loader`` ships.
 
 espeak-ng keeps one synthesiser per process, so calls are serialised with a lock and the
-library is initialised once, on first use (never at import).
+library is initialised once, on first use (never at import), under the same lock. Language spans
+(``⟦en|Bud Luckey⟧``) are read through espeak-ng's SSML ``<voice xml:lang>``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import signal
 import threading
+from collections.abc import Iterator
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 from ..errors import EngineError, EngineUnavailable, UnknownVoiceError
-from .base import AudioChunk, Gender, Voice
+from ..normalize.markup import has_languages, split_languages
+from .base import AudioChunk, EngineConfig, Gender, Voice
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _CHARS_UTF8 = 1
@@ -32,15 +38,24 @@ _VARIANTS: tuple[tuple[str, Gender, int, str], ...] = (
     ("m6", "m", 30, "homme, très grave"),
 )
 
-_lock = threading.Lock()
+# espeak-ng keeps one synthesiser per process: one lock guards both its start-up and every
+# synthesis, so the library is initialised exactly once whichever thread asks first.
+_lock = threading.RLock()
 _state: dict[str, Any] = {}
 _CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
+_SSML = 0x10  # espeakSSML: used only for text holding language spans
+_CONTINUE, _ABORT = 0, 1
 
 
 def _library() -> tuple[Any, int]:
     """Load and initialise libespeak-ng once per process; return it with its sample rate."""
-    if "lib" in _state:
+    with _lock:
+        if "lib" not in _state:
+            _state.update(_load())
         return _state["lib"], _state["rate"]
+
+
+def _load() -> dict[str, Any]:
     try:
         import espeakng_loader
 
@@ -69,24 +84,71 @@ def _library() -> tuple[Any, int]:
     if rate <= 0:
         raise EngineUnavailable("espeak-ng failed to initialise from the data espeakng-loader ships")
     buffers: list[bytes] = []
+    interrupted: list[BaseException] = []
+    signals: list[int] = []
 
     def on_audio(wav: Any, count: int, _events: Any) -> int:
-        if count > 0 and wav:
-            buffers.append(ctypes.string_at(wav, count * 2))
-        return 0
+        # ctypes swallows any exception raised in a callback ("Exception ignored on calling
+        # ctypes callback function") and synthesis goes on, so nothing may be raised here: a
+        # signal during synthesis is only recorded (see _signals_deferred) and stops espeak;
+        # synthesize() delivers it once espeak has returned.
+        if signals:
+            return _ABORT
+        try:
+            if count > 0 and wav:
+                buffers.append(ctypes.string_at(wav, count * 2))
+            return _CONTINUE
+        except BaseException as exc:  # MemoryError and the like: stop, and raise it afterwards
+            interrupted.append(exc)
+            return _ABORT
 
     callback = _CALLBACK(on_audio)
     lib.espeak_SetSynthCallback(callback)
-    _state.update(
-        lib=lib, rate=rate, callback=callback, buffers=buffers, version=(lib.espeak_Info(None) or b"?").decode()
-    )
-    return lib, rate
+    version = (lib.espeak_Info(None) or b"?").decode()
+    return dict(lib=lib, rate=rate, callback=callback, buffers=buffers, interrupted=interrupted, signals=signals,
+                version=version)  # fmt: skip
+
+
+_DEFERRED = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def _signals_deferred(caught: list[int]) -> Iterator[None]:
+    """While espeak-ng runs, SIGINT and SIGTERM are recorded in ``caught`` instead of raising
+    inside its audio callback (where ctypes would swallow the exception); on the way out the
+    usual handlers are restored and the first signal caught is delivered to them.
+
+    Python runs signal handlers in the main thread only, so elsewhere there is nothing to do."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, lambda signum, _frame: caught.append(signum)) for s in _DEFERRED}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    if caught:
+        signal.raise_signal(caught[0])  # the restored handler raises (KeyboardInterrupt, for Ctrl-C)
+
+
+def _ssml(text: str, voice: Voice) -> str:
+    """Text with language spans as SSML: each span in a ``<voice xml:lang>`` of the same gender."""
+    gender = {"f": ' gender="female"', "m": ' gender="male"'}.get(voice.gender or "", "")
+    parts = []
+    for lang, words in split_languages(text):
+        body = xml_escape(words)
+        parts.append(body if lang is None else f'<voice xml:lang="{lang}"{gender}>{body}</voice>')
+    return "<speak>" + "".join(parts) + "</speak>"
 
 
 class EspeakEngine:
     """espeak-ng voices for French of France, Belgium and Switzerland (Canada uses France's)."""
 
     name = "espeak"
+
+    def __init__(self, config: EngineConfig | None = None) -> None:
+        del config  # nothing to configure: espeak-ng runs in-process, offline
 
     @property
     def version(self) -> str:
@@ -113,19 +175,42 @@ class EspeakEngine:
             )
         return tuple(out)
 
+    @property
+    def parallel(self) -> int:
+        return 1  # one synthesiser per process
+
+    def reachable(self) -> bool:
+        try:
+            _library()
+        except EngineUnavailable:
+            return False
+        return True
+
     def synthesize(self, text: str, voice: Voice, rate: float = 1.0) -> AudioChunk:
         lib, sample_rate = _library()
+        flags = _CHARS_UTF8
+        if has_languages(text):
+            text, flags = _ssml(text, voice), _CHARS_UTF8 | _SSML
         payload = text.encode("utf-8") + b"\0"
         with _lock:
             buffers: list[bytes] = _state["buffers"]
+            interrupted: list[BaseException] = _state["interrupted"]
+            signals: list[int] = _state["signals"]
             buffers.clear()
+            interrupted.clear()
+            signals.clear()
             if lib.espeak_SetVoiceByName(voice.name.encode()) != 0:
                 raise UnknownVoiceError(f"espeak-ng has no voice {voice.name!r}")
             lib.espeak_SetParameter(_RATE, max(80, min(450, round(_BASE_WPM * rate))), 0)
             lib.espeak_SetParameter(_PITCH, voice.pitch, 0)
-            status = lib.espeak_Synth(payload, len(payload), 0, 0, 0, _CHARS_UTF8, None, None)
+            with _signals_deferred(signals):
+                status = lib.espeak_Synth(payload, len(payload), 0, 0, 0, flags, None, None)
             data = b"".join(buffers)
             buffers.clear()
+            if interrupted:
+                raise interrupted.pop()
+            if signals:  # the handler chose not to raise (SIG_IGN): the clip is cut, never return it
+                raise EngineError("espeak-ng was stopped by a signal")
         if status != 0:
             raise EngineError(f"espeak-ng failed to speak a segment (error {status})")
-        return AudioChunk(sample_rate=sample_rate, sample_width=2, channels=1, data=data)
+        return AudioChunk(sample_rate=sample_rate, sample_width=2, channels=1, data=data, engine=self.name)

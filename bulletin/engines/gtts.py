@@ -20,7 +20,9 @@ from typing import Any
 
 from ..errors import EngineError, EngineUnavailable, UnknownVoiceError
 from ..ffmpeg import decode_to_pcm
-from .base import AudioChunk, Voice
+from ..normalize.markup import split_languages
+from .base import AudioChunk, EngineConfig, Voice
+from .ratelimit import RateLimiter, ThreadRateLimiter
 
 MAX_CHARS = 100  # gTTS's (and Google's) limit per request
 SAMPLE_RATE = 24000
@@ -54,23 +56,6 @@ def merge_tokens(text: str, limit: int = MAX_CHARS) -> list[str]:
     return merged
 
 
-class _RateLimiter:
-    """At most ``per_second`` request starts per second, across every thread."""
-
-    def __init__(self, per_second: float) -> None:
-        self.interval = 1.0 / per_second if per_second > 0 else 0.0
-        self.lock = threading.Lock()
-        self.next_at = 0.0
-
-    def wait(self) -> None:
-        with self.lock:
-            now = time.monotonic()
-            at = max(now, self.next_at)
-            self.next_at = at + self.interval
-        if at > now:
-            time.sleep(at - now)
-
-
 class GttsEngine:
     """Google Translate's voice: French of France (tld fr) and of Canada (tld ca)."""
 
@@ -78,16 +63,16 @@ class GttsEngine:
 
     def __init__(
         self,
+        config: EngineConfig | None = None,
         *,
         endpoint: str | None = None,
         timeout: float = 10.0,
         retries: int = 4,
         backoff: float = 0.5,
-        rate_limit: float = 15.0,
-        jobs: int = 6,
     ) -> None:
         import os
 
+        config = config or EngineConfig()
         # BULLETIN_GTTS_ENDPOINT redirects requests (tests, proxies); an explicit "" means Google.
         if endpoint is None:
             endpoint = os.environ.get("BULLETIN_GTTS_ENDPOINT", "")
@@ -95,8 +80,8 @@ class GttsEngine:
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
-        self.parallel = max(1, jobs)
-        self._limiter = _RateLimiter(rate_limit)
+        self.parallel = max(1, config.jobs)
+        self._limiter: RateLimiter = config.limiter or ThreadRateLimiter(config.requests_per_second)
         self._local = threading.local()
 
     @property
@@ -131,11 +116,11 @@ class GttsEngine:
             self._local.session = session
         return session
 
-    def _prepare(self, text: str, tld: str, slow: bool) -> Any:
+    def _prepare(self, text: str, tld: str, slow: bool, lang: str = "fr") -> Any:
         from gtts import gTTS
 
         tts = gTTS(
-            text, lang="fr", tld=tld, slow=slow, lang_check=False, pre_processor_funcs=[], tokenizer_func=lambda t: [t]
+            text, lang=lang, tld=tld, slow=slow, lang_check=False, pre_processor_funcs=[], tokenizer_func=lambda t: [t]
         )
         (request,) = tts._prepare_requests()  # one request: the text is at most 100 characters
         if self.endpoint:
@@ -146,7 +131,7 @@ class GttsEngine:
     def _host(self, tld: str) -> str:
         return self.endpoint or f"https://translate.google.{tld}"
 
-    def fetch(self, text: str, tld: str = "fr", slow: bool = False) -> bytes:
+    def fetch(self, text: str, tld: str = "fr", slow: bool = False, lang: str = "fr") -> bytes:
         """MP3 bytes for at most 100 characters, with retries; raises EngineError subclasses."""
         import requests
 
@@ -156,7 +141,7 @@ class GttsEngine:
                 delay = self.backoff * 2 ** (attempt - 1) + random.uniform(0, self.backoff)
                 time.sleep(min(delay, 30.0))
             self._limiter.wait()
-            request = self._prepare(text, tld, slow)
+            request = self._prepare(text, tld, slow, lang)
             try:
                 response = self._session().send(request, timeout=(min(5.0, self.timeout), self.timeout))
             except requests.exceptions.SSLError as exc:
@@ -209,7 +194,13 @@ class GttsEngine:
         if tld is None or tld.group(0) not in _ACCENTS:
             raise UnknownVoiceError(f"gTTS has no voice {voice.name!r}")
         slow = rate <= 0.85
-        mp3 = b"".join(self.fetch(piece, tld.group(0), slow) for piece in merge_tokens(text))
+        # A language span (a foreign name from the lexicon) is its own request in that language;
+        # Google's voices read only the language they are asked for.
+        mp3 = b"".join(
+            self.fetch(piece, tld.group(0), slow, (lang or "fr").split("-")[0])
+            for lang, words in split_languages(text)
+            for piece in merge_tokens(words)
+        )
         filters = []
         if voice.pitch:
             factor = 2 ** (voice.pitch / 12)
@@ -222,4 +213,4 @@ class GttsEngine:
         if abs(tempo - 1.0) > 0.01:
             filters.append(f"atempo={min(2.0, max(0.5, tempo)):.4f}")
         pcm = decode_to_pcm("mp3", SAMPLE_RATE, data=mp3, filters=",".join(filters) or None)
-        return AudioChunk(SAMPLE_RATE, 2, 1, pcm)
+        return AudioChunk(SAMPLE_RATE, 2, 1, pcm, engine=self.name)

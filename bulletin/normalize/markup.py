@@ -40,3 +40,8 @@ def split_languages(text: str) -> list[tuple[str | None, str]]:
 def strip_markup(text: str) -> str:
     """The words alone, for engines that cannot switch language and for captions."""
     return _SPAN.sub(lambda m: m[2], text)
+
+
+def has_languages(text: str) -> bool:
+    """Whether ``text`` holds a language span (cheap: engines call it for every clip)."""
+    return OPEN in text and _SPAN.search(text) is not None

@@ -3,12 +3,13 @@ book and a numbered folder. Sidecars sit beside the MP3 and share its stem."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
 
 if TYPE_CHECKING:
-    from ..pipeline import BulletinResult
+    from ..result import BulletinResult
 
 KNOWN = ("mp3", "vtt", "srt", "chapters", "json", "daisy", "folder")
 
@@ -24,22 +25,26 @@ def parse_outputs(spec: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def write_sidecars(result: BulletinResult, wanted: tuple[str, ...]) -> dict[str, str]:
-    """Write each wanted sidecar atomically; returns output name → path."""
+def write_sidecars(result: BulletinResult, wanted: tuple[str, ...]) -> dict[str, Path]:
+    """Write each wanted sidecar atomically; returns output name → path (the MP3 included)."""
     from . import captions, chapters, daisy, folder, manifest
 
-    written: dict[str, str] = {"mp3": str(result.path)}
+    written: dict[str, Path] = {"mp3": result.path}
     stem = result.path.with_suffix("")
+
+    def beside(suffix: str) -> Path:  # not with_suffix: "journal.v2" must keep its ".v2"
+        return stem.parent / f"{stem.name}{suffix}"
+
     if "vtt" in wanted:
-        written["vtt"] = str(captions.write_vtt(result, stem.with_suffix(".vtt")))
+        written["vtt"] = captions.write_vtt(result, beside(".vtt"))
     if "srt" in wanted:
-        written["srt"] = str(captions.write_srt(result, stem.with_suffix(".srt")))
+        written["srt"] = captions.write_srt(result, beside(".srt"))
     if "chapters" in wanted:
-        written["chapters"] = str(chapters.write_chapters_json(result, stem.with_suffix(".chapters.json")))
+        written["chapters"] = chapters.write_chapters_json(result, beside(".chapters.json"))
     if "json" in wanted:
-        written["json"] = str(manifest.write_manifest(result, stem.with_suffix(".json")))
+        written["json"] = manifest.write_manifest(result, beside(".json"))
     if "daisy" in wanted:
-        written["daisy"] = str(daisy.write_daisy(result, stem.parent / f"{stem.name}.daisy"))
+        written["daisy"] = daisy.write_daisy(result, beside(".daisy"))
     if "folder" in wanted:
-        written["folder"] = str(folder.write_folder(result, stem.parent / f"{stem.name}.parts"))
+        written["folder"] = folder.write_folder(result, beside(".parts"))
     return written

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from .writing import clean_text, speaker_label, write_text
 
 if TYPE_CHECKING:
-    from ..pipeline import BulletinResult
+    from ..result import BulletinResult
 
 
 def _stamp(ms: int, sep: str) -> str:

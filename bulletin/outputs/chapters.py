@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from .writing import write_text
 
 if TYPE_CHECKING:
-    from ..pipeline import BulletinResult
+    from ..result import BulletinResult
 
 
 def chapters_document(result: BulletinResult) -> dict[str, object]:

@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape, quoteattr
 from .writing import clean_text, replace_folder
 
 if TYPE_CHECKING:
-    from ..pipeline import BulletinResult
+    from ..result import BulletinResult
 
 AUDIO_NAME = "bulletin.mp3"
 

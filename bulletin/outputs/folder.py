@@ -15,7 +15,7 @@ from ..ffmpeg import ffmpeg_exe
 from .writing import replace_folder
 
 if TYPE_CHECKING:
-    from ..pipeline import BulletinResult
+    from ..result import BulletinResult
 
 
 def write_folder(result: BulletinResult, target: Path) -> Path:

@@ -1,0 +1,104 @@
+"""The ``bulletin`` command: a thin layer over the library API, one module per family of
+commands (:mod:`.make`, :mod:`.batch`, :mod:`.tools`); options come from the one settings
+object (:mod:`.options`).
+
+Every command raises :class:`~bulletin.errors.BulletinError` subclasses for bad input; ``main``
+prints them on one line and exits non-zero, never with a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from typing import Annotated
+
+import typer
+from typer.exceptions import TyperException
+
+from .. import __version__
+from ..errors import BulletinError
+
+
+def _plain_arguments() -> None:
+    """Show arguments the classic way (``ARTICLE``), not as Typer 0.2x does (``{ARTICLE}``
+    followed by the Python type ``<str>``). Private Typer API: pyproject bounds Typer's version
+    and tests/test_cli.py reads the help text, so a change in Typer shows up as a failing test."""
+    from typer.core import TyperArgument
+
+    def usage_name(self: TyperArgument) -> str:
+        return str(self.display_name_raw) + ("..." if self.nargs != 1 and self.metavar is None else "")
+
+    TyperArgument._usage_display_name = usage_name  # type: ignore[method-assign]
+    TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
+
+
+_plain_arguments()
+
+app = typer.Typer(
+    name="bulletin",
+    help=(
+        "Turn a French news article into a spoken news bulletin: an MP3 with chapters, transcript, "
+        "captions and a voice for each quoted speaker.\n\n"
+        "Start with:  bulletin make ARTICLE.txt    (then 'bulletin make --help')\n\n"
+        "Check who says what first:  bulletin script ARTICLE.txt"
+    ),
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts show [default: …] and TOML [words] literally
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"bulletin {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Turn a French news article into a spoken news bulletin."""
+
+
+from . import batch, make, tools  # noqa: E402,F401  (the commands register themselves on app)
+
+
+def main() -> None:
+    """Console entry point: one line per error, non-zero exit, no traceback."""
+
+    def on_term(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt  # cron and timeouts send SIGTERM: clean up as for Ctrl-C
+
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        code = app(standalone_mode=False)
+    except BulletinError as exc:
+        typer.echo(f"bulletin: error: {exc}", err=True)
+        sys.exit(1)
+    except TyperException as exc:  # a bad option or argument (Typer's own click): one line, and where to look
+        if type(exc).__name__ == "NoArgsIsHelpError":  # 'bulletin' alone: the help is the answer
+            typer.echo(exc.format_message())
+            sys.exit(0)
+        ctx = getattr(exc, "ctx", None)
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        typer.echo(f"bulletin: error: {message}{where}", err=True)
+        sys.exit(int(getattr(exc, "exit_code", 2)))
+    except (KeyboardInterrupt, typer.Abort):
+        typer.echo("bulletin: interrupted; nothing more was written", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug, not bad input: still one line, with how to see more
+        if os.environ.get("BULLETIN_DEBUG"):
+            raise
+        typer.echo(
+            f"bulletin: internal error: {type(exc).__name__}: {exc} (set BULLETIN_DEBUG=1 for details)", err=True
+        )
+        sys.exit(2)
+    if code == 130:  # Typer turns a KeyboardInterrupt into exit code 130, silently
+        typer.echo("bulletin: interrupted; nothing more was written", err=True)
+    sys.exit(code if isinstance(code, int) else 0)

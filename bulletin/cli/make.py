@@ -1,0 +1,115 @@
+"""``bulletin make``, ``bulletin script`` and ``bulletin say``: one article, from text to sound."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..settings import Settings
+from . import app
+from .options import ArticleArg, QuietOpt, print_files, progress_bar, say_engine, show_progress, warn, with_settings
+
+
+def read_input(spec: str) -> object:
+    """The article named on the command line: a file, a URL, or ``-`` for standard input."""
+    from ..article import read_article
+
+    return read_article(spec)
+
+
+@app.command(short_help="Article to tagged MP3 bulletin, with captions and chapters.")
+@with_settings("make")
+def make(
+    article: ArticleArg,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Where to write the MP3 [default: audio_out/<date>-<slug>.mp3]."
+        ),
+    ] = None,
+    quiet: QuietOpt = False,
+    *,
+    settings: Settings,
+) -> None:
+    """Make a bulletin: read ARTICLE, cast a voice for each speaker, speak it, write a tagged MP3
+    and its sidecars (captions, chapters…). Prints every file it wrote.
+
+    \b
+    Examples:
+      bulletin make article.txt
+      bulletin make article.md -o journal.mp3 --locale fr-BE --show "Le Journal"
+      bulletin make https://exemple.be/article.html --preset accessible --outputs all
+      cat article.txt | bulletin make - -o journal.mp3
+    """
+    from ..pipeline import make_bulletin
+
+    source = read_input(article)
+    with progress_bar("Speaking", "clips", show_progress(quiet)) as tick:
+        result = make_bulletin(source, output, settings, progress=tick)  # type: ignore[arg-type]
+    say_engine(result.engine, result.reason)
+    warn(result.warnings)
+    print_files(result.files, result.duration_ms)
+
+
+class ScriptFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+@app.command(short_help="Who says what, in which voice (table or JSON), before synthesis.")
+@with_settings("script")
+def script(
+    article: ArticleArg,
+    format: Annotated[
+        ScriptFormat,
+        typer.Option("--format", "-f", help="table (for people) or json (for tools and 'bulletin render')."),
+    ] = ScriptFormat.table,
+    spoken: Annotated[
+        bool, typer.Option("--spoken", help="Show the spoken form (numbers in words…) instead of the article's text.")
+    ] = False,
+    *,
+    settings: Settings,
+) -> None:
+    """Show who says what, in which voice, without synthesising anything.
+
+    Check the casting before making the bulletin. The JSON shape is stable for other tools.
+    """
+    from ..pipeline import make_script
+
+    result = make_script(read_input(article), settings)  # type: ignore[arg-type]
+    warn(result.warnings)
+    if format is ScriptFormat.json:
+        typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=result.title, show_lines=False)
+    for col in ("#", "kind", "speaker", "voice", "spoken" if spoken else "text"):
+        table.add_column(col, overflow="fold")
+    for i, s in enumerate(result.segments, 1):
+        text = s.spoken if spoken or not s.text else s.text
+        table.add_row(str(i), s.kind, s.speaker or "", s.voice, text)
+    Console(width=max(100, Console().width)).print(table)
+
+
+@app.command(short_help="How a text will be spoken (numbers, dates, lexicon).")
+@with_settings("say")
+def say(
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="French text to normalise.", show_default=False)],
+    *,
+    settings: Settings,
+) -> None:
+    """Print how TEXT will be spoken (numbers, dates, abbreviations, lexicon); nothing is synthesised.
+
+    \b
+    Example:
+      bulletin say "Le 1er janvier 2020 à 9 h 11, 71 % des 3.000 votants" --locale fr-CH
+    """
+    from ..normalize import load_lexicon, normalize
+
+    typer.echo(normalize(text, settings.locale, load_lexicon(settings.lexicon)))

@@ -1,0 +1,157 @@
+"""Engines wrapped the way httpx wraps transports: each wrapper is itself an :class:`Engine`.
+
+    Fallback(Cached(GttsEngine(), cache), Cached(EspeakEngine(), cache))
+
+:class:`Cached` serves and stores clips in the clip cache under the key of the engine that
+really made them; :class:`Fallback` finishes with a second engine when the first fails. The
+pipeline sees one engine either way. :func:`open_engine` builds the stack a run asks for.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+from ..cache import ClipCache, clip_key
+from ..errors import EngineError, UnknownVoiceError
+from .base import AudioChunk, Engine, EngineConfig, Voice, get_engine
+
+
+class Cached:
+    """Reuse clips from a :class:`~bulletin.cache.ClipCache`; store what the inner engine makes.
+
+    A clip is stored only when the inner engine itself made it (``chunk.engine == inner.name``):
+    an offline clip made by a fallback deeper in the stack can never be served later as Google's.
+    """
+
+    def __init__(self, inner: Engine, cache: ClipCache) -> None:
+        self.inner = inner
+        self.cache = cache
+        self.name = inner.name
+        self.hits = 0
+        self._lock = threading.Lock()
+
+    @property
+    def version(self) -> str:
+        return self.inner.version
+
+    @property
+    def parallel(self) -> int:
+        return self.inner.parallel
+
+    def voices(self, locale: str) -> tuple[Voice, ...]:
+        return self.inner.voices(locale)
+
+    def reachable(self) -> bool:
+        return self.inner.reachable()
+
+    def synthesize(self, text: str, voice: Voice, rate: float = 1.0) -> AudioChunk:
+        key = clip_key(self.inner.name, self.inner.version, voice.id, text, rate)
+        hit = self.cache.get(key)
+        if hit is not None:
+            with self._lock:
+                self.hits += 1
+            return replace(hit, engine=self.inner.name)
+        chunk = self.inner.synthesize(text, voice, rate)
+        if chunk.engine == self.inner.name and chunk.data:
+            chunk = self.cache.put(key, chunk)
+        return chunk
+
+
+def equivalent_voice(voice: Voice, primary: Engine, secondary: Engine) -> Voice:
+    """The ``secondary`` voice that stands in for ``voice``: the anchor for the anchor, else the
+    voice at the same rank among those of the same gender, so casting stays distinct."""
+    mine = primary.voices(voice.locale)
+    theirs = secondary.voices(voice.locale)
+    if not theirs:
+        raise UnknownVoiceError(f"the {secondary.name} engine has no voice for {voice.locale}")
+    if not mine or mine[0].id == voice.id:
+        return theirs[0]
+    same = [v for v in mine[1:] if v.gender == voice.gender]
+    rank = next((i for i, v in enumerate(same) if v.id == voice.id), 0)
+    pool = [v for v in theirs[1:] if v.gender == voice.gender] or list(theirs[1:]) or list(theirs)
+    return pool[rank % len(pool)]
+
+
+class Fallback:
+    """Speak with ``primary``; once it fails, finish every remaining clip with ``secondary``.
+
+    After the first failure the primary is not asked again in this run: a service that is down
+    would otherwise cost its timeouts and retries on every clip.
+    """
+
+    def __init__(self, primary: Engine, secondary: Engine) -> None:
+        self.primary = primary
+        self.secondary = secondary
+        self.name = primary.name
+        self.tripped: str | None = None
+        """Why the primary was given up, once it was."""
+        self._lock = threading.Lock()
+
+    @property
+    def version(self) -> str:
+        return self.primary.version
+
+    @property
+    def parallel(self) -> int:
+        return self.primary.parallel
+
+    def voices(self, locale: str) -> tuple[Voice, ...]:
+        return self.primary.voices(locale)
+
+    def reachable(self) -> bool:
+        return self.primary.reachable() or self.secondary.reachable()
+
+    def synthesize(self, text: str, voice: Voice, rate: float = 1.0) -> AudioChunk:
+        if self.tripped is None:
+            try:
+                return self.primary.synthesize(text, voice, rate)
+            except UnknownVoiceError:
+                raise  # a casting mistake, not an outage: the fallback would hide it
+            except EngineError as exc:
+                with self._lock:
+                    self.tripped = self.tripped or str(exc)
+        return self.secondary.synthesize(text, equivalent_voice(voice, self.primary, self.secondary), rate)
+
+
+AUTO_REASONS = {
+    "gtts": "Google's speech service answered",
+    "espeak": "Google's speech service did not answer, so the offline voice",
+}
+
+
+def choose(name: str, config: EngineConfig) -> tuple[Engine, str]:
+    """The bare engine a run uses and why: for ``auto``, Google's voice when its service
+    answers a quick check, else the offline voice."""
+    if name != "auto":
+        return get_engine(name, config), "as asked"
+    gtts = get_engine("gtts", config)
+    if gtts.reachable():
+        return gtts, AUTO_REASONS["gtts"]
+    return get_engine("espeak", config), AUTO_REASONS["espeak"]
+
+
+def open_engine(
+    name: str,
+    config: EngineConfig,
+    *,
+    cache: ClipCache | None = None,
+    fallback: bool = False,
+) -> tuple[Engine, str]:
+    """The whole stack for a run: the chosen engine, cached, behind an offline fallback when
+    asked (the fallback has its own cache entries). Returns it with the reason for the choice."""
+    engine, reason = choose(name, config)
+    stack: Engine = Cached(engine, cache) if cache is not None else engine
+    if fallback and engine.name != "espeak":
+        offline = get_engine("espeak", config)
+        stack = Fallback(stack, Cached(offline, cache) if cache is not None else offline)
+    return stack, reason
+
+
+def engine_summary(name: str, clips_by_engine: dict[str, int]) -> str:
+    """What really spoke: ``gtts``, or ``gtts, 12 clips by espeak (fallback)``."""
+    others = {e: n for e, n in clips_by_engine.items() if e and e != name}
+    if not others:
+        return name
+    parts = [f"{n} clip{'s' if n > 1 else ''} by {e} (fallback)" for e, n in sorted(others.items())]
+    return f"{name}, " + ", ".join(parts)

@@ -1,0 +1,137 @@
+"""Worker processes for a batch that stop when told and never outlive their coordinator.
+
+* The coordinator hands out one job per idle worker, never a queue of them, so after an
+  interrupt no worker starts new work.
+* Workers ignore SIGINT (a terminal's Ctrl-C reaches the whole process group): the coordinator
+  decides, and stops them with SIGTERM. A worker in the middle of a job unwinds it (temporary
+  files removed, ffmpeg children killed) and exits; an idle one exits at once.
+* Each worker watches its coordinator; when the coordinator dies (even by ``kill -9``), the
+  worker stops its job the same way and exits instead of writing on into the folder.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, TypeVar
+
+from .errors import BulletinError
+
+J = TypeVar("J")
+Finished = Callable[[Any, "dict[str, Any] | None", "str | None", "str | None"], None]
+"""``finished(job, entry, error, worker)``: a job's record, or why it failed."""
+
+STOP_GRACE_S = 2.0  # how long a stopped worker may take to unwind its job before it is killed
+_WATCH_S = 0.3
+
+_busy = False
+
+
+def _on_term(_signum: int, _frame: object) -> None:
+    if _busy:
+        raise KeyboardInterrupt  # unwind the job: temporary files go, ffmpeg children are killed
+    os._exit(0)
+
+
+def _watch(coordinator: int, parent: int) -> None:
+    while True:
+        time.sleep(_WATCH_S)
+        try:
+            os.kill(coordinator, 0)
+            alive = os.getppid() == parent
+        except ProcessLookupError:
+            alive = False
+        except PermissionError:  # the pid was reused by another user's process
+            alive = False
+        if not alive:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(STOP_GRACE_S)
+            os._exit(1)
+
+
+def _init(coordinator: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _on_term)
+    threading.Thread(target=_watch, args=(coordinator, os.getppid()), daemon=True).start()
+
+
+def _call(fn: Callable[..., dict[str, Any]], job: Any, args: tuple[Any, ...]) -> tuple[str, Any]:
+    """Run one job in a worker; the outcome travels back as data, never as a traceback."""
+    global _busy
+    _busy = True
+    try:
+        return "ok", fn(job, *args)
+    except BulletinError as exc:
+        return "failed", str(exc)
+    except KeyboardInterrupt:
+        os._exit(0)  # stopped by the coordinator (or orphaned): the job has unwound, nothing to report
+    except Exception as exc:  # a bug in one job is that job's failure, not the batch's
+        return "failed", f"internal error: {type(exc).__name__}: {exc}"
+    finally:
+        _busy = False
+
+
+def run_in_processes(
+    jobs: Sequence[J],
+    workers: int,
+    fn: Callable[..., dict[str, Any]],
+    args: tuple[Any, ...],
+    finished: Finished,
+) -> list[J] | None:
+    """Run ``fn(job, *args)`` for every job in up to ``workers`` processes, calling ``finished``
+    here as each ends. Returns None when all ran, or, after an interrupt, the jobs that did not
+    finish (their workers are stopped before this returns)."""
+    # forkserver: workers start from a clean, single-threaded process (the coordinator may run a
+    # progress-bar thread, and forking a threaded process can deadlock the child).
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["bulletin.batch", "bulletin.pipeline"])
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init, initargs=(os.getpid(),))
+    pending: deque[J] = deque(jobs)
+    running: dict[Future[tuple[str, Any]], J] = {}
+
+    def collect(done: set[Future[tuple[str, Any]]]) -> None:
+        for fut in done:
+            job = running.pop(fut)
+            try:
+                status, value = fut.result()
+            except Exception as exc:  # the worker process itself died (killed, out of memory)
+                status, value = "failed", f"its worker process died ({type(exc).__name__})"
+            if status == "ok":
+                finished(job, value, None, None)
+            else:
+                finished(job, None, value, None)
+
+    try:
+        while pending or running:
+            while pending and len(running) < workers:
+                job = pending.popleft()
+                running[pool.submit(_call, fn, job, args)] = job
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            collect(done)
+    except KeyboardInterrupt:
+        _stop(pool)
+        collect({f for f in running if f.done() and not f.cancelled() and f.exception() is None})
+        return [*running.values(), *pending]
+    pool.shutdown(wait=True)
+    return None
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop every worker within STOP_GRACE_S: SIGTERM, then SIGKILL for any that lingers."""
+    children = multiprocessing.active_children()
+    for p in children:
+        p.terminate()
+    deadline = time.monotonic() + STOP_GRACE_S
+    for p in children:
+        p.join(max(0.0, deadline - time.monotonic()))
+    for p in children:
+        if p.is_alive():
+            p.kill()
+            p.join(1.0)
+    pool.shutdown(wait=False, cancel_futures=True)
