@@ -1,9 +1,11 @@
 """Acronyms: the ones radio reads as words stay words; other short all-capitals ones are spelled.
 
 ``data/acronyms.txt`` lists the words (ONU, OTAN, CEDEAO…), ``data/caps_words.txt`` ordinary
-words a headline types in capitals. Anything else of two to five capitals is spelled letter by
-letter ("S N C F"); six and more is a word. The lexicon, applied before the rules, can override
-either way (``ONU = "O N U"`` spells it, ``HCR = "Hacèr"`` reads it).
+words a headline types in capitals. Anything else short is spelled letter by letter ("S N C F"):
+two or three capitals always; four or five unless they make French syllables (ACTA, CNIL are
+read, EELV, RATP, OCDE spelled — the test is :func:`syllabic`). Six and more is a word. The
+lexicon, applied before the rules, can override either way (``ONU = "O N U"`` spells it,
+``HCR = "Hacèr"`` reads it).
 """
 
 from __future__ import annotations
@@ -15,7 +17,20 @@ from .datafiles import entries, table
 from .numbers import cardinal, roman_value
 
 MAX_SPELLED = 5
-"""Longest all-capitals word that is spelled when no list names it."""
+"""Longest all-capitals word that may be spelled when no list names it."""
+
+# French syllables in capitals: an onset a French word can start with, one or two vowels, and
+# between them a consonant or a cluster French words have (CT in "acte", NS in "ainsi"…).
+_V = "[AEIOUYÉÈÊ]"
+_ONSET = "(?:[BCDFGHJKLMNPQRSTVWXZ]|[BCDFGKPTV][RL]|S[CKMNPT]|[CP]N)"
+_MIDDLE = "(?:[BCDFGHJKLMNPQRSTVWXZ]|[BCDFGKPTV][RL]|[LRNSM][BCDFGKPSTVMN]|[CPS]T|SC|SP|MB|MP)"
+_CODA = "(?:[BCDFGKLMNPRSTXZ]|[LRN][CDFGKPST]|ST)"
+_SYLLABIC = re.compile(rf"{_ONSET}?(?!(.)\1){_V}{_V}?(?:{_MIDDLE}(?!(.)\2){_V}{_V}?)*{_CODA}?")
+
+
+def syllabic(word: str) -> bool:
+    """True when ``word`` (capitals) reads as French syllables: ACTA, CNIL, UNSA; not EELV, OCDE."""
+    return bool(_SYLLABIC.fullmatch(word))
 
 
 @cache
@@ -44,7 +59,7 @@ def _reading(word: str, locale: str) -> str:
     if v is not None and len(word) <= 3 and word not in ("CD", "DC", "CM", "MM", "LCD", "CV", "MD", "DL"):
         # A Roman numeral left over (not after a name or before a suffix): read its value.
         return cardinal(v, locale) if v < 40 and word not in ("I", "C", "D", "M", "L") else spell(word)
-    if len(word) <= MAX_SPELLED:
+    if len(word) <= 3 or (len(word) <= MAX_SPELLED and not syllabic(word)):
         return spell(word)
     return word
 

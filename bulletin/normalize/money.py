@@ -64,9 +64,9 @@ def _amount(sign: str | None, int_part: str, frac: str | None, cur: Currency, sc
         amount = say_number(None, digits, frac, locale)
         if scale == "mille":
             return f"{minus}{amount} mille {cur.many}"
-        if n == 1 and not frac:
-            scale = scale.rstrip("s")
-        elif not scale.endswith("s"):
+        if scale.endswith("s") and n < 2:
+            scale = scale[:-1]  # "1,2 milliard": the plural starts at two
+        elif not scale.endswith("s") and n >= 2:
             scale += "s"
         return f"{minus}{amount} {scale} {de(cur.many)}{cur.many}"
     if frac and len(frac) <= 2 and cur.sub_one:

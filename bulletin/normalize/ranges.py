@@ -21,7 +21,10 @@ _KEYWORDS = (
 )
 _CODE_LETTER = rf"(?:[LRDA]\.?{SP}*|[LRDA](?=\d))"
 _PARTS = r"\d+(?:[-‑–]\d+)+"
-_AFTER_KEYWORD = re.compile(rf"\b((?:{_KEYWORDS})(?:{SP}+(?:n°|no|numéro))?{SP}+)({_CODE_LETTER})?({_PARTS})(?![\w-])")
+# "articles 12-1 et 12-2", "articles 12-1, 12-3 ou 14-2": the keyword covers the whole list.
+_LIST = rf"(?:{_CODE_LETTER})?{_PARTS}(?:{SP}*(?:,|et|ou|à){SP}*(?:{_CODE_LETTER})?{_PARTS})*"
+_AFTER_KEYWORD = re.compile(rf"\b((?:{_KEYWORDS})(?:{SP}+(?:n°|no|numéro))?{SP}+)({_LIST})(?![\w-])")
+_ONE = re.compile(rf"({_CODE_LETTER})?({_PARTS})")
 _CODE_ALONE = re.compile(rf"(?<![\w.])([LRD])(?:\.{SP}*|(?=\d))({_PARTS})(?![\w-])")
 
 
@@ -32,9 +35,12 @@ def _tiret(parts: str, locale: str) -> str:
 def read_references(text: str, locale: str) -> str:
     """Compound references read with "tiret" (see the module docstring)."""
 
+    def one(m: re.Match[str]) -> str:
+        letter = (m[1].strip(" .\u00a0\u202f") + " ") if m[1] else ""
+        return f"{letter}{_tiret(m[2], locale)}"
+
     def keyword(m: re.Match[str]) -> str:
-        letter = (m[2].strip(" .\u00a0\u202f") + " ") if m[2] else ""
-        return f"{m[1]}{letter}{_tiret(m[3], locale)}"
+        return m[1] + _ONE.sub(one, m[2])
 
     text = _AFTER_KEYWORD.sub(keyword, text)
     return _CODE_ALONE.sub(lambda m: f"{m[1]} {_tiret(m[2], locale)}", text)
