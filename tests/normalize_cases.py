@@ -214,6 +214,9 @@ AGREEMENT: list[Case] = [
     ("fr-FR", "21 heures de vol", "vingt et une heures de vol"),
     ("fr-CA", "Québec a reçu 41 demandes.", "Québec a reçu quarante et une demandes."),
     ("fr-FR", "21,5 tonnes", "vingt et un virgule cinq tonnes"),
+    ("fr-BE", "Le Standard s'est imposé 2-1 face à Genk.", "Le Standard s'est imposé deux à un face à Genk."),
+    ("fr-FR", "1 face du dé", "une face du dé"),
+    ("fr-FR", "Il a 1 an.", "Il a un an."),
 ]
 
 RANGES: list[Case] = [
@@ -239,6 +242,10 @@ RANGES: list[Case] = [
     ("fr-FR", "la baisse de -5 %", "la baisse de moins cinq pour cent"),
     ("fr-FR", "entre -5 et -10 °C", "entre moins cinq et moins dix degrés Celsius"),
     ("fr-FR", "de 1,5-2 %", "de un virgule cinq à deux pour cent"),
+    ("fr-FR", "Le gouvernement a utilisé le 49.3.", "Le gouvernement a utilisé le quarante-neuf trois."),
+    ("fr-FR", "un nouveau 49-3", "un nouveau quarante-neuf trois"),
+    ("fr-FR", "Elle a eu 12/20.", "Elle a eu douze sur vingt."),
+    ("fr-FR", "les 3/4 des votants", "les trois quarts des votants"),
 ]
 
 AMOUNTS: list[Case] = [
@@ -290,6 +297,8 @@ MONEY_LOCALES: list[Case] = [
     ("fr-CH", "89,90 €", "huitante-neuf euros nonante"),
     ("fr-FR", "89,90 €", "quatre-vingt-neuf euros quatre-vingt-dix"),
     ("fr-FR", "500 FCFA", "cinq cents francs C F A"),
+    ("fr-CH", "CHF 2,5 Mio.", "deux virgule cinq millions de francs"),
+    ("fr-CH", "1,3 milliard de francs", "un virgule trois milliard de francs"),
 ]
 
 ORDINALS: list[Case] = [
@@ -375,6 +384,7 @@ ABBREVIATIONS: list[Case] = [
     ("fr-FR", "une 2CV rouge", "une deux-chevaux rouge"),
     ("fr-FR", "un 4x4", "un quatre-quatre"),
     ("fr-FR", "un moteur de 150 CV", "un moteur de cent cinquante chevaux"),
+    ("fr-FR", "à St-Denis", "à Saint-Denis"),
 ]
 
 PHONES: list[Case] = [
@@ -445,6 +455,7 @@ ACRONYMS: list[Case] = [
     ("fr-CA", "la SAAQ", "la S A A Q"),
     ("fr-FR", "le PAM et le HCR", "le PAM et le H C R"),
     ("fr-FR", "URGENT", "urgent"),
+    ("fr-FR", "un Boeing 737 MAX", "un Boeing sept cent trente-sept MAX"),
     ("fr-FR", "FIN DE LA GRÈVE", "fin de la GRÈVE"),
 ]
 

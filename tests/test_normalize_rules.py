@@ -229,9 +229,7 @@ def test_bulletin_say_shows_spans_and_readings(tmp_path: Path) -> None:
     p = _lex(tmp_path, '[words]\n"Bud Luckey" = {lang = "en"}\n')
     r = run_cli("say", "MM. Dupont et Bud Luckey, de l'ONU, ont 41 recommandations.", "--lexicon", str(p))
     assert r.returncode == 0, r.stderr
-    assert r.stdout.strip() == (
-        "messieurs Dupont et ⟦en|Bud Luckey⟧, de l'ONU, ont quarante et une recommandations."
-    )
+    assert r.stdout.strip() == ("messieurs Dupont et ⟦en|Bud Luckey⟧, de l'ONU, ont quarante et une recommandations.")
 
 
 # --- the data files -------------------------------------------------------------------------------

@@ -37,15 +37,18 @@ def no_break_after() -> tuple[str, ...]:
     return entries("no_break.txt")
 
 
-# Fixed readings: the car, the off-roader; before units ("2 CV" is not two horsepower here).
+# Fixed readings: the car, the off-roader, the "49.3"; before units and ranges ("2 CV" is not two
+# horsepower here, "49-3" is not a range).
 _FIXED = (
     (re.compile(r"(?<![\w,.])2[ \u00a0\u202f]?CV\b"), "deux-chevaux"),
     (re.compile(r"(?<![\w,.])4[ \u00a0\u202f]?[x×][ \u00a0\u202f]?4\b"), "quatre-quatre"),
+    # The constitution's article 49, paragraph 3, as every French newsroom says it.
+    (re.compile(r"(?<![\w,.])49[.\-‑]3\b"), "quarante-neuf trois"),
 )
 
 
 def read_fixed_forms(text: str, locale: str) -> str:
-    """Fixed forms: "une 2 CV" → "une deux-chevaux", "un 4x4" → "un quatre-quatre"."""
+    """Fixed forms: "une 2 CV" → "une deux-chevaux", "un 4x4" → "un quatre-quatre", "le 49.3"."""
     for pattern, spoken in _FIXED:
         text = pattern.sub(spoken, text)
     return text

@@ -13,11 +13,12 @@ _FRACTIONS = {2: ("demi", "demis"), 3: ("tiers", "tiers"), 4: ("quart", "quarts"
 
 
 def read_fractions(text: str, locale: str) -> str:
-    """``3/4`` → "trois quarts", ``1/5`` → "un cinquième"; a large denominator is "sur"."""
+    """``3/4`` → "trois quarts", ``1/5`` → "un cinquième"; ``12/20`` → "douze sur vingt"."""
 
     def fraction(m: re.Match[str]) -> str:
         a, b = int(m[1]), int(m[2])
-        if b == 0 or b > 100:
+        # Marks and scores out of 10, 20 or 100, and anything not below one, are "sur": "12/20".
+        if b == 0 or b > 100 or b in (10, 20, 100) or a >= b:
             return f"{cardinal(a, locale)} sur {cardinal(b, locale)}"
         one, many = _FRACTIONS.get(b, (ordinal(b, locale), ordinal(b, locale) + "s"))
         return f"{cardinal(a, locale)} {one if a < 2 else many}"

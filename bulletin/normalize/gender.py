@@ -29,6 +29,8 @@ class GenderLexicon:
     """Endings → gender, longest first."""
     adjectives: dict[str, Gender | None]
     """Adjectives that may stand before the noun; None when both genders share the form."""
+    locutions: frozenset[str] = frozenset()
+    """Nouns that start a locution before "à"/"de" ("face à", "suite à"): not what is counted."""
 
     def noun(self, word: str) -> Gender | None:
         """The gender of ``word`` (any case, singular or plural), None when nothing says."""
@@ -73,7 +75,7 @@ def lexicon() -> GenderLexicon:
         adjectives[w] = "m"
     for w in entries(_FILE, "adjectives-f"):
         adjectives[w] = "f"
-    return GenderLexicon(words, ordered, adjectives)
+    return GenderLexicon(words, ordered, adjectives, frozenset(entries(_FILE, "locutions")))
 
 
 def _adjective(word: str, lex: GenderLexicon) -> tuple[bool, Gender | None]:
@@ -108,6 +110,8 @@ def gender_of_next_noun(rest: str) -> Gender | None:
                 return g
             pos = w.end()
             continue
+        if word.lower() in lex.locutions and re.match(r"[ \u00a0\u202f]+(?:à|de|d['’])", rest[w.end() :]):
+            return None
         return lex.noun(word)
     return None
 
