@@ -5,8 +5,15 @@ Layers, later ones winning: the built-in ``lexicon.toml`` shipped with the packa
 
     [words]            # whole words, case-sensitive
     Peeters = "Pétèrss"
+    "Bud Luckey" = {lang = "en"}                  # read in English by engines that can
+    "Toy Story 3" = {lang = "en", say = "Toy Story three"}  # said so, in English
+    ONU = "O N U"      # an acronym the rules read as a word, spelled instead
+    HCR = "Hacèr"      # one the rules would spell, read as written here
     [patterns]         # regular expressions, applied after words
     '\\bQc\\b' = "Québec"
+
+A ``{lang = …}`` entry becomes a language span (:func:`.markup.lang_span`) in the spoken text;
+``say`` (optional) is what is said inside it. Nothing inside a span is touched by the rules.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ConfigError
+from .markup import lang_span
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -68,7 +76,25 @@ def _read(path: Path) -> Lexicon:
             compiled.append((re.compile(pat), str(spoken)))
         except re.error as exc:
             raise ConfigError(f"lexicon {path}: bad pattern {pat!r}: {exc}") from exc
-    return Lexicon({str(k): str(v) for k, v in words.items()}, tuple(compiled))
+    return Lexicon({str(k): _spoken(path, str(k), v) for k, v in words.items()}, tuple(compiled))
+
+
+_LANG = re.compile(r"[a-z]{2,3}(?:-[A-Za-z]{2,4})?")
+
+
+def _spoken(path: Path, word: str, value: object) -> str:
+    """A ``[words]`` value as spoken text: a string as is, ``{lang, say}`` as a language span."""
+    if not isinstance(value, dict):
+        return str(value)
+    lang, say = value.get("lang"), value.get("say", word)
+    unknown = set(value) - {"lang", "say"}
+    if unknown:
+        raise ConfigError(f"lexicon {path}: {word!r} has unknown keys {', '.join(sorted(unknown))}")
+    if not isinstance(lang, str) or not _LANG.fullmatch(lang):
+        raise ConfigError(f'lexicon {path}: {word!r} needs lang = a language tag such as "en"')
+    if not isinstance(say, str) or not say.strip() or any(c in say for c in "⟦⟧|"):
+        raise ConfigError(f"lexicon {path}: {word!r} has an empty or unusable say")
+    return lang_span(lang, say)
 
 
 def user_lexicon_path() -> Path:

@@ -9,6 +9,7 @@ language (espeak-ng through SSML) read the span in that language; the others rea
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 OPEN, SEP, CLOSE = "⟦", "|", "⟧"
 _SPAN = re.compile(r"⟦([a-z]{2,3}(?:-[A-Za-z]{2,4})?)\|([^⟦⟧]*)⟧")
@@ -45,3 +46,28 @@ def strip_markup(text: str) -> str:
 def has_languages(text: str) -> bool:
     """Whether ``text`` holds a language span (cheap: engines call it for every clip)."""
     return OPEN in text and _SPAN.search(text) is not None
+
+
+# A span is set aside as one private-use character (U+E100 + its index): the rules see a symbol
+# that is not a letter, digit or space, which none of them touches, and no article holds one.
+_SLOT = 0xE100
+
+
+def protect_spans(text: str) -> tuple[str, Callable[[str], str]]:
+    """``text`` with each language span replaced by a placeholder, and the function that puts
+    the spans back. Rules run on the first, so nothing inside a span is ever rewritten."""
+    spans: list[str] = []
+
+    def hide(m: re.Match[str]) -> str:
+        spans.append(m[0])
+        return chr(_SLOT + len(spans) - 1)
+
+    text = re.sub(f"[{chr(_SLOT)}-{chr(_SLOT + 0xFF)}]", "", text)  # no stray placeholder from the input
+    hidden = _SPAN.sub(hide, text) if OPEN in text else text
+
+    def restore(out: str) -> str:
+        if not spans:
+            return out
+        return re.sub(f"[{chr(_SLOT)}-{chr(_SLOT + len(spans) - 1)}]", lambda m: spans[ord(m[0]) - _SLOT], out)
+
+    return hidden, restore

@@ -49,10 +49,20 @@ def digits_words(digits: str) -> str:
 
 
 def cardinal(n: int, locale: str = "fr-FR") -> str:
-    """``71`` → ``soixante et onze`` (fr-FR) / ``septante et un`` (fr-BE, fr-CH)."""
+    """``71`` → ``soixante et onze`` (fr-FR) / ``septante et un`` (fr-BE, fr-CH).
+
+    From 10¹² on, amounts are said in milliards ("mille milliards", "deux mille cinq cents
+    milliards"), as the press and radio say them, not "billion", which listeners take for the
+    English billion.
+    """
     if abs(n) >= 10**MAX_EXACT_DIGITS:
         sign = "moins " if n < 0 else ""
         return sign + digits_words(str(abs(n)))
+    if abs(n) >= 10**12:
+        sign = "moins " if n < 0 else ""
+        high, low = divmod(abs(n), 10**9)
+        words = f"{sign}{cardinal(high, locale)} milliards"
+        return words + (f" {cardinal(low, locale)}" if low else "")
     return _regionalise(num2words(n, lang="fr"), locale)
 
 
