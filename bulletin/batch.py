@@ -18,6 +18,7 @@ import json
 import os
 import re
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -59,7 +60,10 @@ class Summary:
     unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     not_started: list[str] = field(default_factory=list)
-    """Jobs an interrupt kept from running (or stopped half-way: nothing of theirs was kept)."""
+    """Jobs an interrupt kept from running or stopped half-way."""
+    unrecorded: list[str] = field(default_factory=list)
+    """Of those, the ones stopped so late that their MP3 was already in place (the next run
+    makes them again)."""
     interrupted: bool = False
     engine: str = ""
     reason: str = ""
@@ -81,6 +85,8 @@ class Summary:
             return (self.dates.get(name, ""), name)
 
         out = [f"made       {self.out_dir / n}" for n in sorted(self.made, key=by_date)]
+        out += [f"interrupted {self.out_dir / n}: written but not recorded; the next run makes it again"
+                for n in sorted(self.unrecorded, key=by_date)]  # fmt: skip
         out += [f"failed     {key}: {reason}" for key, reason in sorted(self.failed, key=lambda f: by_date(f[0]))]
         if self.workers:
             out.append("workers    " + ", ".join(f"{w}: {n}" for w, n in sorted(self.workers.items())))
@@ -334,6 +340,7 @@ def run_batch(
     if not todo:
         return summary
     engine, summary.reason = choose(settings.engine, settings.engine_config())  # checked once, for every job
+    started = time.time()
     show = _show_record(settings)
     clips_by: dict[str, int] = {}
     ended = 0
@@ -367,8 +374,18 @@ def run_batch(
     if leftover is not None:
         summary.interrupted = True
         summary.not_started = [j.name for j in leftover]
+        # A job stopped just after its MP3 was renamed into place has a whole file on disk but
+        # no record: say so, rather than let the list of what was made be short.
+        summary.unrecorded = [j.name for j in leftover if _written_since(out_dir / j.name, started)]
     summary.engine = _engines_line(engine.name, clips_by)
     return summary
+
+
+def _written_since(path: Path, started: float) -> bool:
+    try:
+        return path.stat().st_mtime >= started
+    except OSError:
+        return False
 
 
 def _engines_line(name: str, by_summary: dict[str, int]) -> str:

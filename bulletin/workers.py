@@ -36,6 +36,12 @@ _busy = False
 def _on_term(_signum: int, _frame: object) -> None:
     if _busy:
         raise KeyboardInterrupt  # unwind the job: temporary files go, ffmpeg children are killed
+    # Idle, or just past a job whose result is on its way to the coordinator: leave it a moment.
+    threading.Thread(target=_exit_soon, daemon=True).start()
+
+
+def _exit_soon() -> None:
+    time.sleep(0.2)
     os._exit(0)
 
 
@@ -116,6 +122,8 @@ def run_in_processes(
             collect(done)
     except KeyboardInterrupt:
         _stop(pool)
+        # Results already sent by a worker are read by the pool's own thread: let them land.
+        wait(running, timeout=1.0)
         collect({f for f in running if f.done() and not f.cancelled() and f.exception() is None})
         return [*running.values(), *pending]
     pool.shutdown(wait=True)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -13,7 +14,16 @@ import pytest
 os.environ["BULLETIN_GTTS_ENDPOINT"] = "http://127.0.0.1:9"
 for _proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
     os.environ.pop(_proxy, None)
-os.environ.setdefault("XDG_CACHE_HOME", tempfile.mkdtemp(prefix="bulletin-test-cache-"))
+# The user's cache is never touched: a private one for this run, removed when the run ends.
+_CACHE_HOME = None
+if "XDG_CACHE_HOME" not in os.environ:
+    _CACHE_HOME = tempfile.mkdtemp(prefix="bulletin-test-cache-")
+    os.environ["XDG_CACHE_HOME"] = _CACHE_HOME
+
+
+def pytest_sessionfinish() -> None:
+    if _CACHE_HOME is not None:
+        shutil.rmtree(_CACHE_HOME, ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

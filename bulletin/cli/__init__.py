@@ -76,7 +76,7 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, on_term)
     try:
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="bulletin")
     except BulletinError as exc:
         typer.echo(f"bulletin: error: {exc}", err=True)
         sys.exit(1)

@@ -7,6 +7,7 @@ elements (escaped by lxml), never pasted as strings.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -48,13 +49,34 @@ class _PodcastIndexEntry:
 
 
 def _url(base: str, name: str) -> str:
-    return urljoin(base, quote(name)) if base else quote(name)
+    """``name`` under ``base``: ``https://x/pod`` and ``https://x/pod/`` both mean the folder
+    ``pod`` (urljoin alone would drop ``pod`` from the first)."""
+    return urljoin(base if base.endswith("/") else base + "/", quote(name))
 
 
 def _pub_date(date: str | None) -> dt.datetime:
-    parts = [int(p) for p in (date or "").split("-") if p.isdigit()] or [1970]
-    parts += [1] * (3 - len(parts))
-    return dt.datetime(parts[0], parts[1], parts[2], 6, 0, tzinfo=dt.timezone.utc)
+    """An item's publication time (06:00 UTC on its date); a date that is not a real day (a
+    month alone, or ``2019-13-45`` from a careless source) falls back as far as it is valid."""
+    parts = [int(p) for p in (date or "").split("-") if p.isdigit()][:3]
+    while parts:
+        try:
+            day = dt.date(*(parts + [1] * (3 - len(parts))))
+        except (ValueError, TypeError):
+            parts.pop()
+            continue
+        return dt.datetime(day.year, day.month, day.day, 6, 0, tzinfo=dt.timezone.utc)
+    return dt.datetime(1970, 1, 1, 6, 0, tzinfo=dt.timezone.utc)
+
+
+def _built(items: list[dict[str, Any]]) -> dt.datetime:
+    """The feed's lastBuildDate: when its newest item was made, not now, so that the same items
+    give the same bytes and an unchanged feed is not rewritten."""
+    made = []
+    for item in items:
+        with contextlib.suppress(TypeError, ValueError):
+            made.append(dt.datetime.fromisoformat(str(item.get("made"))))
+    stamps = [m if m.tzinfo else m.replace(tzinfo=dt.timezone.utc) for m in made]
+    return max(stamps, default=dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
 
 
 def build_feed(items: list[dict[str, Any]], *, title: str, author: str, base_url: str,
@@ -66,7 +88,8 @@ def build_feed(items: list[dict[str, Any]], *, title: str, author: str, base_url
     fg.load_extension("podcast")
     fg.register_extension("podcastindex", _PodcastIndexFeed, _PodcastIndexEntry)
     fg.title(clean_text(title) or "Bulletin")
-    fg.link(href=base_url or "https://example.invalid/", rel="alternate")
+    fg.link(href=base_url, rel="alternate")
+    fg.lastBuildDate(_built(items))
     fg.description(clean_text(description or f"{title} : bulletins d'information"))
     fg.language("fr")
     fg.author({"name": clean_text(author) or "bulletin"})
@@ -75,17 +98,13 @@ def build_feed(items: list[dict[str, Any]], *, title: str, author: str, base_url
     fg.podcast.itunes_category("News")
     fg.podcast.itunes_explicit("no")
     if cover:
-        fg.image(
-            url=_url(base_url, cover),
-            title=clean_text(title) or "Bulletin",
-            link=base_url or "https://example.invalid/",
-        )
+        fg.image(url=_url(base_url, cover), title=clean_text(title) or "Bulletin", link=base_url)
         fg.podcast.itunes_image(_url(base_url, cover))
     for item in reversed(items):  # feedgen prepends; give it oldest first
         fe = fg.add_entry()
         fe.guid(item["guid"], permalink=False)
         fe.title(clean_text(item.get("title") or item["name"]))
-        fe.description(clean_text(item.get("title") or item["name"]))
+        fe.description(clean_text(item.get("summary") or item.get("title") or item["name"]))
         fe.pubDate(_pub_date(item.get("date")))
         fe.enclosure(_url(base_url, item["name"]), str(item.get("bytes", 0)), "audio/mpeg")
         seconds = int(item.get("duration_ms", 0) // 1000)

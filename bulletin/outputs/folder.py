@@ -12,6 +12,7 @@ from mutagen.id3 import ID3, TALB, TIT2, TRCK
 from ..article import slugify
 from ..errors import AudioError
 from ..ffmpeg import ffmpeg_exe
+from .id3 import save_tag
 from .writing import replace_folder
 
 if TYPE_CHECKING:
@@ -34,6 +35,6 @@ def write_folder(result: BulletinResult, target: Path) -> Path:
             tag.add(TIT2(encoding=3, text=ch.title))
             tag.add(TALB(encoding=3, text=result.script.title))
             tag.add(TRCK(encoding=3, text=f"{i}/{len(marks)}"))
-            tag.save(str(out), v2_version=4)
+            save_tag(tag, out)
 
     return replace_folder(target, build)

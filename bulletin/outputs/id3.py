@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mutagen import MutagenError
 from mutagen.id3 import (
     APIC,
     CHAP,
@@ -127,7 +128,15 @@ def write_tags(path: Path, info: TagInfo, chapters: Sequence[ChapterMark]) -> No
                 sub_frames=sub,
             )
         )
+    save_tag(tag, path)
+
+
+def save_tag(tag: ID3, path: Path) -> None:
+    """Save an ID3 tag; a failure is an :class:`OutputError`. mutagen wraps the OSError of a
+    full or read-only disk in its own MutagenError, which is not an OSError."""
     try:
         tag.save(str(path), v2_version=4)
-    except OSError as exc:
-        raise OutputError(f"cannot write tags to {path}: {exc.strerror or exc}") from exc
+    except (OSError, MutagenError) as exc:
+        cause = exc.args[0] if isinstance(exc, MutagenError) and exc.args else exc
+        reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else cause
+        raise OutputError(f"cannot write tags to {path}: {reason}") from exc

@@ -1,0 +1,103 @@
+"""The podcast feed of a batch folder (issues 13 and 16): addresses, dates, descriptions, the
+recorded show settings, and no rewrite when nothing changed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from bulletin.outputs.feed import _url, build_feed
+
+from .conftest import run_cli
+
+
+def article(i: int, who: str) -> str:
+    return (f"title: Conseil {i}\ndate: 2026-11-{20 + i}\n\nLe conseil communal de Dinant a voté le budget "
+            f"numéro {i}. La séance a duré trois heures.\n\n« Ce budget est prudent », a déclaré {who}.\n")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A batch folder made once (with a show and base URL recorded), copied for each test."""
+    root = tmp_path_factory.mktemp("feedbatch")
+    src = root / "in"
+    src.mkdir()
+    for i, who in enumerate(["Anne Lemaire", "Paul Girard"], 1):
+        (src / f"a{i}.txt").write_text(article(i, who), encoding="utf-8")
+    out = root / "out"
+    r = run_cli("batch", str(src), "-o", str(out), "--engine", "espeak", "-q", "--show", "Radio Dinant",
+                "--base-url", "https://radio.example/podcast")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+@pytest.fixture
+def folder(made: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "site"
+    shutil.copytree(made, out)
+    return out
+
+
+def test_base_url_with_or_without_slash_keeps_its_path() -> None:
+    """Issue 13 defect 4: 'https://x/pod' lost 'pod' in every enclosure URL."""
+    assert _url("https://x/pod", "a b.mp3") == "https://x/pod/a%20b.mp3"
+    assert _url("https://x/pod/", "a.mp3") == "https://x/pod/a.mp3"
+    assert _url("https://x", "a.mp3") == "https://x/a.mp3"
+
+
+def test_feed_reuses_what_the_batch_recorded(folder: Path) -> None:
+    r = run_cli("feed", str(folder))
+    assert r.returncode == 0, r.stderr
+    parsed = feedparser.parse(str(folder / "feed.xml"))
+    assert parsed.bozo == 0 and parsed.feed.title == "Radio Dinant"
+    hrefs = [e.enclosures[0].href for e in parsed.entries]
+    assert len(hrefs) == 2 and all(h.startswith("https://radio.example/podcast/2026-11-2") for h in hrefs)
+    # Descriptions are the story's opening sentences, not the title again.
+    first = next(e for e in parsed.entries if e.title == "Conseil 1")
+    assert first.description.startswith("Le conseil communal de Dinant a voté le budget numéro 1.")
+
+
+def test_feed_without_any_base_url_is_refused(folder: Path) -> None:
+    state = json.loads((folder / ".bulletin-state.json").read_text(encoding="utf-8"))
+    state["show"]["base_url"] = None
+    (folder / ".bulletin-state.json").write_text(json.dumps(state), encoding="utf-8")
+    r = run_cli("feed", str(folder))
+    assert r.returncode == 1 and "--base-url" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (folder / "feed.xml").exists()
+
+
+def test_feed_of_a_folder_no_batch_made_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "x.mp3").write_bytes(b"not ours")
+    r = run_cli("feed", str(tmp_path), "--base-url", "https://x/")
+    assert r.returncode == 1 and "bulletin batch" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "feed.xml").exists()
+
+
+def test_feed_is_rewritten_only_when_its_items_change(folder: Path) -> None:
+    feed = folder / "feed.xml"
+    assert run_cli("feed", str(folder)).returncode == 0
+    before = (feed.read_bytes(), feed.stat().st_mtime_ns)
+    r = run_cli("feed", str(folder))
+    assert r.returncode == 0 and "unchanged" in r.stdout
+    assert (feed.read_bytes(), feed.stat().st_mtime_ns) == before
+    state = json.loads((folder / ".bulletin-state.json").read_text(encoding="utf-8"))
+    name = next(iter(state["outputs"]))
+    state["outputs"][name]["title"] = "Conseil renommé"
+    (folder / ".bulletin-state.json").write_text(json.dumps(state), encoding="utf-8")
+    assert "unchanged" not in run_cli("feed", str(folder)).stdout
+    assert b"Conseil renomm" in feed.read_bytes()
+
+
+def test_an_impossible_date_never_breaks_the_feed() -> None:
+    """Issue 13 defect 4: a date like 2019-13-45 broke the whole batch feed."""
+    items = [{"name": "a.mp3", "guid": "g1", "title": "A", "date": "2019-13-45", "bytes": 10, "duration_ms": 1000},
+             {"name": "b.mp3", "guid": "g2", "title": "B", "date": "2019-02-30", "bytes": 10, "duration_ms": 1000}]
+    parsed = feedparser.parse(build_feed(items, title="T", author="A", base_url="https://x/"))
+    assert parsed.bozo == 0 and len(parsed.entries) == 2
+    dates = {e.title: e.published_parsed for e in parsed.entries}
+    assert (dates["A"].tm_year, dates["A"].tm_mon) == (2019, 1)  # the year survives
+    assert (dates["B"].tm_year, dates["B"].tm_mon, dates["B"].tm_mday) == (2019, 2, 1)
