@@ -26,6 +26,22 @@ def check_writable_dir(folder: Path) -> None:
         raise OutputError(f"cannot write in {folder}: {exc.strerror or exc}") from exc
 
 
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back for a few instructions that must not be cut in half; a
+    signal that arrives meanwhile is delivered (and raises) as the block ends. Only the main
+    thread receives them, so elsewhere there is nothing to hold."""
+    blockable = hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
+    if not blockable:
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
@@ -41,21 +57,16 @@ def atomic_path(target: Path) -> Iterator[Path]:
     """
     folder = target.parent
     # Ctrl-C between creating the temporary file and remembering its name would orphan it:
-    # hold SIGINT back for those few instructions.
-    blockable = hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
-    if blockable:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    # hold signals back for those few instructions; one held back fires inside the try below.
+    tmp: Path | None = None
     try:
-        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
-        os.close(fd)
-    except OSError as exc:
-        if blockable:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
-        raise OutputError(f"cannot write in {folder}: {exc.strerror or exc}") from exc
-    tmp = Path(tmp_name)
-    try:
-        if blockable:  # a signal held back fires here, inside the try, so cleanup runs
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+        with signals_held():
+            try:
+                fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
+                os.close(fd)
+            except OSError as exc:
+                raise OutputError(f"cannot write in {folder}: {exc.strerror or exc}") from exc
+            tmp = Path(tmp_name)
         yield tmp
         # mkstemp creates 0600; a published file gets the usual rw-r--r-- (after the umask).
         os.chmod(tmp, 0o666 & ~_umask())
@@ -65,5 +76,6 @@ def atomic_path(target: Path) -> Iterator[Path]:
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        if tmp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()

@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .article import Article, read_article, slugify
-from .atomic import atomic_path, check_writable_dir
+from .atomic import atomic_path, check_writable_dir, signals_held
 from .cache import ClipCache, ClipSet, parse_size
 from .engines.base import AudioChunk, Engine, get_engine
 from .engines.ratelimit import RateLimiter
@@ -237,16 +237,19 @@ def _trim_cache(settings: Settings) -> None:
 @contextlib.contextmanager
 def _scratch(folder: Path, prefix: str, suffix: str) -> Iterator[Path]:
     """A temporary file that is removed whatever happens (Ctrl-C included)."""
+    name = None
     try:
-        fd, name = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=suffix)
-    except OSError as exc:
-        raise OutputError(f"cannot write in {folder}: {exc.strerror or exc}") from exc
-    os.close(fd)
-    try:
+        with signals_held():  # no interrupt between creating the file and knowing its name
+            try:
+                fd, name = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=suffix)
+            except OSError as exc:
+                raise OutputError(f"cannot write in {folder}: {exc.strerror or exc}") from exc
+            os.close(fd)
         yield Path(name)
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(name)
+        if name is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name)
 
 
 def transcript(script: Script) -> str:

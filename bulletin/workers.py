@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
 
+from .atomic import signals_held
 from .errors import BulletinError
 
 J = TypeVar("J")
@@ -98,26 +99,33 @@ def run_in_processes(
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["bulletin.batch", "bulletin.pipeline"])
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init, initargs=(os.getpid(),))
-    pending: deque[J] = deque(jobs)
-    running: dict[Future[tuple[str, Any]], J] = {}
+    pending: deque[int] = deque(range(len(jobs)))
+    running: dict[Future[tuple[str, Any]], int] = {}
+    accounted: set[int] = set()
 
     def collect(done: set[Future[tuple[str, Any]]]) -> None:
         for fut in done:
-            job = running.pop(fut)
             try:
                 status, value = fut.result()
             except Exception as exc:  # the worker process itself died (killed, out of memory)
                 status, value = "failed", f"its worker process died ({type(exc).__name__})"
-            if status == "ok":
-                finished(job, value, None, None)
-            else:
-                finished(job, None, value, None)
+            # Recording a finished job (the state file, the summary) is never cut in half by an
+            # interrupt: the signal is held back until the job is accounted for.
+            with signals_held():
+                index = running.pop(fut)
+                if index not in accounted:
+                    accounted.add(index)
+                    if status == "ok":
+                        finished(jobs[index], value, None, None)
+                    else:
+                        finished(jobs[index], None, value, None)
 
     try:
         while pending or running:
             while pending and len(running) < workers:
-                job = pending.popleft()
-                running[pool.submit(_call, fn, job, args)] = job
+                with signals_held():  # a job is always either pending or running, never lost between
+                    index = pending.popleft()
+                    running[pool.submit(_call, fn, jobs[index], args)] = index
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             collect(done)
     except KeyboardInterrupt:
@@ -125,7 +133,9 @@ def run_in_processes(
         # Results already sent by a worker are read by the pool's own thread: let them land.
         wait(running, timeout=1.0)
         collect({f for f in running if f.done() and not f.cancelled() and f.exception() is None})
-        return [*running.values(), *pending]
+        # What is left is derived, not tracked: whatever was not accounted for, wherever the
+        # interrupt fell.
+        return [job for i, job in enumerate(jobs) if i not in accounted]
     pool.shutdown(wait=True)
     return None
 

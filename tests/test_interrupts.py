@@ -99,7 +99,7 @@ def test_batch_stops_within_seconds_and_keeps_what_finished(tmp_path: Path, sig:
     made = [Path(line.split(maxsplit=1)[1]) for line in stdout.splitlines() if line.startswith("made ")]
     unrecorded = [Path(line.split()[1].rstrip(":")) for line in stderr.splitlines() if "not recorded" in line]
     on_disk = sorted(out.glob("*.mp3"))
-    assert sorted(made + unrecorded) == on_disk  # exactly what was written is listed
+    assert sorted(made + unrecorded) == on_disk, stdout + stderr  # exactly what was written is listed
     assert len(unrecorded) <= 2  # at most one per worker can be caught after its MP3 was renamed
     for mp3 in on_disk:
         assert (probe(mp3).duration_ms or 0) > 10_000
