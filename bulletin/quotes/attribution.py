@@ -54,11 +54,12 @@ class Cue:
 
 def _phrase_at(tokens: Sequence[Token], k: int, section: str) -> int:
     """Index after a multi-word phrase of ``section`` starting at ``k`` (``k`` when none does)."""
-    for phrase in lexicon().phrases.get(section, ()):
-        if k + len(phrase) <= len(tokens) and all(
-            tokens[k + m].low.replace("’", "'") == w.replace("’", "'") for m, w in enumerate(phrase)
-        ):
-            return k + len(phrase)
+    if k >= len(tokens):
+        return k
+    for phrase in lexicon().phrase_index.get(section, {}).get(tokens[k].low.replace("’", "'"), ()):
+        m = len(phrase)
+        if k + m <= len(tokens) and all(tokens[k + q].low.replace("’", "'") == phrase[q] for q in range(1, m)):
+            return k + m
     return k
 
 
@@ -71,8 +72,24 @@ def is_adverb(tok: Token) -> bool:
     return low.endswith("ment") and len(low) > 6 and not tok.is_cap and low not in lexicon().roles
 
 
+def skip_time(tokens: Sequence[Token], k: int) -> int:
+    """Past a time adjunct: ``mardi``, ``samedi soir``, ``le 27 février 2009``, ``ce matin``."""
+    n = len(tokens)
+    times = lexicon().word_class("time_words")
+    j = k
+    if j < n and tokens[j].low in ("le", "ce", "cette", "cet", "l'", "l’", "dès", "vers", "en") and j + 1 < n and (
+        tokens[j + 1].low in times or tokens[j + 1].kind == "num"
+    ):
+        j += 1
+    start = j
+    while j < n and (tokens[j].low in times or (tokens[j].kind == "num" and j > start - 1)):
+        j += 1
+    return j if j > start else k
+
+
 def skip_adverbials(tokens: Sequence[Token], k: int) -> int:
-    """Past adverbs and adverbial phrases (``pour sa part``, ``de son côté``, ``ensuite``)."""
+    """Past adverbs, adverbial phrases (``pour sa part``, ``de son côté``, ``ensuite``) and time
+    adjuncts (``mardi soir``, ``le 27 février``)."""
     n = len(tokens)
     while k < n:
         j = _phrase_at(tokens, k, "adverbial_phrases")
@@ -81,6 +98,10 @@ def skip_adverbials(tokens: Sequence[Token], k: int) -> int:
             continue
         if is_adverb(tokens[k]):
             k += 1
+            continue
+        j = skip_time(tokens, k)
+        if j > k:
+            k = j
             continue
         break
     return k
@@ -186,10 +207,17 @@ def subject_after(
 ) -> tuple[NP, NP | None, int] | None:
     """The inverted subject after a verb: ``… a expliqué à l'AFP Gilles-Éric Séralini, professeur``."""
     n = len(tokens)
-    for _ in range(3):
+    for _ in range(4):
         k = skip_adverbials(tokens, k)
         if k >= n:
             return None
+        if tokens[k].is_punct(","):
+            # "a admis, amer, le candidat": a short aside between commas
+            c = next((m for m in range(k + 1, min(n, k + 6)) if tokens[m].is_punct(",")), None)
+            if c is None:
+                return None
+            k = c + 1
+            continue
         np = parse_np(tokens, k, source, ctx, quotes=quotes)
         if np is not None and np.kind != "pronoun" and tokens[k].low not in lexicon().word_class("prepositions"):
             app, end = apposition(tokens, np, source, ctx, quotes)

@@ -165,7 +165,10 @@ class QuoteDetector:
             kind = "org" if np.kind == "org" and not np.head else ("org" if np.kind == "org" else "person")
             if np.kind == "person" and np.head and np.head in lexicon().organisations:
                 kind = "org"
-            e = ents.named(clean_label(np.name), kind, recent)  # type: ignore[arg-type]
+            name = clean_label(np.name)
+            if np.title and len(name.split()) == 1 and not ents.lookup(name):
+                name = f"{np.title} {name}"  # "Mme Lefèvre" when no full name is ever given
+            e = ents.named(name, kind, recent)  # type: ignore[arg-type]
             if np.head:
                 ents.add_role(e, np)
             if np.title and np.gender:
@@ -298,6 +301,15 @@ class QuoteDetector:
             subject.vote("f" if p.low.endswith(("ée", "ées")) else "m", 1.0 if p.low.endswith("ée") else 0.3)
         self._agreement(subject, tokens, end, e)
         self.salience.add(subject, sent, "subject")
+        if end + 1 < e and tokens[end].low == "et":
+            # "Jean Dujardin et Marion Cotillard ont présenté": both are subjects
+            other = parse_np(tokens, end + 1, text, self.ctx, quotes=quotes)
+            if other is not None and other.is_speaker and other.kind != "pronoun":
+                app2, end2 = apposition(tokens, other, text, self.ctx, quotes)
+                second = self._entity(other, app2)
+                if second is not None:
+                    self.salience.add(second, sent, "subject")
+                    end = end2
         speech = find_speech_verb(tokens, end, e) >= 0
         self.last_subject = (subject, bi, sent, speech)
         self.subject_since_run = True
@@ -331,7 +343,7 @@ class QuoteDetector:
             if np.head not in ("il", "elle", "ils", "elles"):
                 return None, 0.0
             ent, conf = self.salience.resolve(np.head, sentence)
-            if ent is not None and np.head in ("il", "elle") and ent.gender is None and conf >= 0.75:
+            if ent is not None and np.head in ("il", "elle") and ent.gender is None and conf >= 0.9:
                 ent.vote("f" if np.head == "elle" else "m", 0.5)  # "Elle explique": the text settles it
             return ent, conf
         ent = self._entity(np, cue.app, allow_anaphora=anaphora)
@@ -363,7 +375,14 @@ class QuoteDetector:
             g = verb_group_start(tokens, a, v)
             np: NP | None = None
             app: NP | None = None
-            if g > a and tokens[g - 1].low in ("comme", "que", "qu'", "qu’"):
+            if v + 2 < b and tokens[v + 1].low == "par" and (
+                (agent := parse_np(tokens, v + 2, text, self.ctx, quotes=quotes)) is not None
+                and agent.is_speaker
+                and agent.kind != "pronoun"
+            ):
+                # a passive: "X a été interpellé par une habitante :" — the agent speaks
+                np, app = agent, apposition(tokens, agent, text, self.ctx, quotes)[0]
+            elif g > a and tokens[g - 1].low in ("comme", "que", "qu'", "qu’"):
                 # "comme le précise l'ambassadeur, X :": the subject follows the verb
                 found = subject_after(tokens, v + 1, text, self.ctx, quotes)
                 if found is not None:

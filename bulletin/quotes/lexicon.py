@@ -7,7 +7,7 @@ Every list is matched on whole, lowercased tokens (never on stems: "notamment" i
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 from typing import Literal
@@ -74,6 +74,11 @@ class Lexicon:
     phrases: dict[str, tuple[tuple[str, ...], ...]]
     """Multi-word phrases by section, as token tuples, longest first."""
 
+    function_words: frozenset[str] = frozenset()
+    """Determiners, prepositions, pronouns, relatives, conjunctions, clitics and adverbs together."""
+    phrase_index: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = field(default_factory=dict)
+    """Section → first word → its phrases (longest first), for quick matching."""
+
     def word_class(self, name: str) -> frozenset[str]:
         return self.grammar.get(name, frozenset())
 
@@ -135,6 +140,16 @@ def lexicon() -> Lexicon:
         word, _, g = line.partition(" ")
         titles[word] = g.strip() if g.strip() in ("f", "m") else None  # type: ignore[assignment]
     grammar, genders, phrases = _grammar()
+    function_words = frozenset().union(
+        *(grammar.get(k, frozenset()) for k in
+          ("determiners", "prepositions", "pronouns", "relatives", "conjunctions", "clitics", "adverbs"))
+    )  # fmt: skip
+    index: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {}
+    for section, items in phrases.items():
+        by_first: dict[str, list[tuple[str, ...]]] = {}
+        for ph in items:
+            by_first.setdefault(ph[0].replace("’", "'"), []).append(tuple(w.replace("’", "'") for w in ph))
+        index[section] = {k: tuple(v) for k, v in by_first.items()}
     return Lexicon(
         speech_forms=_speech(),
         roles=_roles(),
@@ -145,6 +160,8 @@ def lexicon() -> Lexicon:
         grammar=grammar,
         genders=genders,
         phrases=phrases,
+        function_words=function_words,
+        phrase_index=index,
     )
 
 

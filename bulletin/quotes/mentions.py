@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from .lexicon import Gender, Lexicon, first_names, fold, lexicon
@@ -79,12 +80,7 @@ def _in(tok: Token, section: str) -> bool:
 
 
 def is_function_word(tok: Token) -> bool:
-    lx = lexicon()
-    low = tok.low
-    return any(
-        low in lx.word_class(s)
-        for s in ("determiners", "prepositions", "pronouns", "relatives", "conjunctions", "clitics", "adverbs")
-    )
+    return tok.low in lexicon().function_words
 
 
 def title_at(tokens: Sequence[Token], i: int) -> tuple[str, Gender | None, int] | None:
@@ -310,6 +306,11 @@ def parse_np(
             np = NP(i, end, kind, name, name=name)
             return _with_role_after_name(tokens, np, source, ctx)
     det = _det(tokens, i)
+    if det is not None and title_at(tokens, det[0]) is not None:
+        inner = parse_np(tokens, det[0], source, ctx, quotes=quotes)  # "le Dr Martin"
+        if inner is not None:
+            return NP(i, inner.end, inner.kind, _text(tokens, source, i, inner.end), name=inner.name,
+                      title=inner.title, gender=inner.gender)  # fmt: skip
     if det is None and not bare:
         return None
     k, gender, definite, plural = det if det is not None else (i, None, False, False)
@@ -317,6 +318,8 @@ def parse_np(
     while k < n and tokens[k].kind == "word" and (
         tokens[k].low in lx.word_class("adjectives") and not (tokens[k].is_cap and tokens[k].low not in ("premier", "première"))
     ):
+        if _role(tokens[k].low) is not None and not (k + 1 < n and _role(tokens[k + 1].low) is not None):
+            break  # "l'adjointe", "le militaire": the adjective is the noun here
         k += 1
     if k >= n:
         return None
@@ -329,8 +332,10 @@ def parse_np(
             return None
         while end < n and _is_adjective(tokens[end]):
             end += 1
-        name = _text(tokens, source, k, end)
-        return NP(i, end, "org", _text(tokens, source, i, end), head=h.low, name=name, gender=gender, definite=definite)
+        text = _text(tokens, source, i, end)
+        # an organisation keeps its article: "la CGT", "le Mouvement républicain australien"
+        name = text[0].lower() + text[1:] if tokens[i].text in ("La", "Le", "Les", "L'", "L’") else text
+        return NP(i, end, "org", text, head=h.low, name=name, gender=gender, definite=definite)
     if h.kind != "word" or is_function_word(h) or h.low in lx.speech_forms:
         return None
     role = _role(h.low)
@@ -448,9 +453,9 @@ def apposition(
 EntityKind = Literal["person", "org", "group"]
 
 
-@dataclass
+@dataclass(eq=False)
 class Entity:
-    """One person, group or organisation of the article."""
+    """One person, group or organisation of the article (compared by identity)."""
 
     id: int
     name: str
@@ -472,9 +477,6 @@ class Entity:
             return "f"
         if self.m_votes > self.f_votes:
             return "m"
-        if self.named:
-            first = self.name.split()[0].split("-")[0] if self.name else ""
-            return first_names().get(fold(first))
         return None
 
     def vote(self, gender: Gender | None, weight: float) -> None:
@@ -482,6 +484,15 @@ class Entity:
             self.f_votes += weight
         elif gender == "m":
             self.m_votes += weight
+
+
+_ARTICLE = re.compile(r"^(?:le|la|les|l['’])\s*")
+
+
+@lru_cache(maxsize=4096)
+def _key(name: str) -> str:
+    """How names are compared: spaces folded, lowercase, without a leading article."""
+    return _ARTICLE.sub("", " ".join(name.split()).lower())
 
 
 def _name_tokens(name: str) -> list[str]:
@@ -524,7 +535,7 @@ class Entities:
         return e
 
     def _key(self, name: str) -> str:
-        return " ".join(_name_tokens(name)).lower()
+        return _key(name)
 
     def _register(self, e: Entity, name: str) -> None:
         self._by_key.setdefault(self._key(name), e)
@@ -568,6 +579,10 @@ class Entities:
                     return cand
         e = self._new(name, kind, True)
         self._register(e, name)
+        if kind == "person" and _name_tokens(name):
+            first = fold(_name_tokens(name)[0])
+            names = first_names()
+            e.vote(names.get(first) or names.get(first.split("-")[0]), 0.75)  # Jean-Luc, then Jean
         return e
 
     def described(self, np: NP, recent: Sequence[Entity]) -> Entity:
@@ -609,7 +624,9 @@ class Entities:
         if np.head and (np.head, np.complement) not in e.roles:
             e.roles.append((np.head, np.complement))
         if np.gender is not None and e.kind == "person":
-            e.vote(np.gender, 1.0 if np.kind == "role" else 0.5)
+            # A feminine form is marked (la directrice); a masculine one is also the generic form
+            # ("le procureur" is said of women too), so it counts for less.
+            e.vote(np.gender, 1.0 if np.gender == "f" else 0.5)
 
 
 def clean_label(name: str) -> str:

@@ -183,7 +183,7 @@ def classify(text: str, spans: Sequence[Span], incise_after: Callable[[str], boo
         cap = bool(first) and (first.isupper() or first.isdigit())
         n_words = len(words(inner))
         ends = _ends_sentence(inner) or bool(re.match(r"^\s*[.!?…]", after))
-        attributed = incise_after(after)
+        attributed = cap and not ends and n_words < 4 and incise_after(after)  # asked only when it decides
         long_enough = n_words >= 4 or ends or attributed or s.continues_after
         prev_closed_sentence = prev is not None and not b and _ends_sentence(text[prev.inner_start : prev.inner_end])
         if not cap or not long_enough:
@@ -191,7 +191,7 @@ def classify(text: str, spans: Sequence[Span], incise_after: Callable[[str], boo
         elif _QUE_COLON.search(b):
             s.standalone = False  # "précise que : « … »": the que-clause wins over the colon
         elif (prev is None and not b) or b.endswith(tuple(SENTENCE_END)) or b.endswith(":") or prev_closed_sentence:
-            s.standalone = not (not ends and not attributed and _CLAUSE_START.match(after))
+            s.standalone = not (not ends and _CLAUSE_START.match(after) and not incise_after(after))
         elif prev is not None and prev.standalone and (not b.strip(" ,;") or incise_after(before)):
             s.standalone = True  # « A » « B », or « A », ajoute-t-il, « B »
         elif b.endswith(tuple(DASHES)) and not b[:-1].strip():
