@@ -268,6 +268,13 @@ def incise_after_text(text: str) -> bool:
     return incise(tokens, 0, text[:160], Context()) is not None
 
 
+def incise_fills(text: str) -> bool:
+    """True when ``text`` (between two quotes) is exactly an incise and a comma: ``, ajoute-t-il,``."""
+    tokens = tokenize(text)
+    cue = incise(tokens, 0, text, Context())
+    return cue is not None and cue.end == len(tokens) - 1 and tokens[-1].is_punct(",")
+
+
 def selon_frame(
     tokens: Sequence[Token], a: int, b: int, source: str, ctx: Context, quotes: dict[int, str] | None = None
 ) -> Cue | None:

@@ -21,6 +21,7 @@ from .attribution import (
     find_speech_verb,
     incise,
     incise_after_text,
+    incise_fills,
     main_subject_start,
     selon_frame,
     subject_before,
@@ -87,7 +88,7 @@ class QuoteDetector:
         self.paragraphs = list(paragraphs)
         self.spans_per = find_spans(self.paragraphs)
         for text, spans in zip(self.paragraphs, self.spans_per, strict=True):
-            classify(text, spans, incise_after_text)
+            classify(text, spans, incise_after_text, incise_fills)
         self.quotes_per: list[dict[int, str]] = []
         self.tokens_per: list[list[Token]] = []
         for text, spans in zip(self.paragraphs, self.spans_per, strict=True):
@@ -532,7 +533,12 @@ class QuoteDetector:
             if runs:
                 p = runs[-1][-1]
                 gap = tokens[p + 1 : k]
-                if all(t.is_punct(",;") for t in gap):
+                first = runs[-1][0]
+                framed = first > 0 and tokens[first - 1].is_punct(":")
+                closed = tokens[p].text.rstrip(" \u00a0\u202f" + QUOTE_CHARS).endswith(tuple(_SENT_END))
+                if all(t.is_punct(",;") for t in gap) and not (framed and closed):
+                    # « A » « B », dit X: one attribution for both; but a quote its colon
+                    # introduced, once its sentence is closed, is not the next quote's too.
                     runs[-1].append(k)
                     continue
                 cue = incise(tokens, p + 1, self.paragraphs[bi], self.ctx, self.quotes_per[bi])

@@ -227,10 +227,14 @@ def _complement(
         return i, None, ""
     end = name_run(tokens, j, ctx)
     if end > j:
-        kind: NPKind = "org" if _org_name(tokens, j, end) or tokens[j - 1].low in ("la", "l'", "l’", "le") else "name"
+        article = tokens[j - 1].low in ("la", "l'", "l’", "le", "les")
+        kind: NPKind = "org" if _org_name(tokens, j, end) or article else "name"
         while end < n and _is_adjective(tokens[end]):
             end += 1
-        np = NP(j, end, kind, _text(tokens, source, j, end), name=_text(tokens, source, j, end))
+        # an organisation keeps its article: "de la Croix-Rouge" → "la Croix-Rouge"
+        first = j - 1 if article else j
+        name = _text(tokens, source, first, end)
+        np = NP(first, end, kind, name, name=name[0].lower() + name[1:] if article else name)
         end2, _, _ = _complement(tokens, end, source, ctx, depth + 1)
         return end2, np, tokens[j].low
     if not _is_noun(tokens[j]):

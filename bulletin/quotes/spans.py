@@ -167,7 +167,9 @@ _CLAUSE_START = re.compile(
 _QUE_COLON = re.compile(r"\b(?:que|qu['’])\s*:$", re.I)
 
 
-def classify(text: str, spans: Sequence[Span], incise_after: Callable[[str], bool]) -> None:
+def classify(
+    text: str, spans: Sequence[Span], incise_after: Callable[[str], bool], incise_fills: Callable[[str], bool]
+) -> None:
     """Mark each span of one paragraph standalone (a quote) or embedded (anchor's voice)."""
     prev: Span | None = None
     for s in spans:
@@ -184,9 +186,13 @@ def classify(text: str, spans: Sequence[Span], incise_after: Callable[[str], boo
         n_words = len(words(inner))
         ends = _ends_sentence(inner) or bool(re.match(r"^\s*[.!?…]", after))
         attributed = cap and not ends and n_words < 4 and incise_after(after)  # asked only when it decides
-        long_enough = n_words >= 4 or ends or attributed or s.continues_after
+        whole = not text[: s.start].strip() and not text[s.end :].strip(" .")  # a block quote
+        long_enough = n_words >= 4 or ends or attributed or s.continues_after or whole
         prev_closed_sentence = prev is not None and not b and _ends_sentence(text[prev.inner_start : prev.inner_end])
-        if not cap or not long_enough:
+        split = prev is not None and prev.standalone and b.endswith(",") and incise_fills(before)
+        if split:
+            s.standalone = True  # « A », ajoute-t-elle, « et B »: one quote split by its incise
+        elif not cap or not long_enough:
             s.standalone = False
         elif _QUE_COLON.search(b):
             s.standalone = False  # "précise que : « … »": the que-clause wins over the colon
