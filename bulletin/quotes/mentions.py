@@ -249,10 +249,15 @@ def _complement(
 
 
 def _org_name(tokens: Sequence[Token], i: int, j: int) -> bool:
+    """A name run that names an organisation: an acronym, or an organisation noun at its head
+    (French: "Ligue arabe", "Union française") or at its end (English: "Pixar Animation Studios").
+    A run that starts with a known first name is a person ("Marine Le Pen")."""
     orgs = lexicon().organisations
     if j - i == 1 and _ACRONYM.match(tokens[i].text) and len(tokens[i].text) >= 2:
         return True
-    return any(tokens[k].low in orgs for k in range(i, j))
+    if j - i >= 2 and fold(tokens[i].text) in first_names():
+        return False
+    return tokens[i].low in orgs or tokens[j - 1].low in orgs
 
 
 def _apposed_quote_name(tokens: Sequence[Token], i: int, quotes: dict[int, str] | None) -> str:
@@ -495,8 +500,8 @@ _ARTICLE = re.compile(r"^(?:le|la|les|l['’])\s*")
 
 @lru_cache(maxsize=4096)
 def _key(name: str) -> str:
-    """How names are compared: spaces folded, lowercase, without a leading article."""
-    return _ARTICLE.sub("", " ".join(name.split()).lower())
+    """How names are compared: spaces folded, lowercase."""
+    return " ".join(name.split()).lower()
 
 
 def _name_tokens(name: str) -> list[str]:
@@ -544,7 +549,8 @@ class Entities:
     def _register(self, e: Entity, name: str) -> None:
         self._by_key.setdefault(self._key(name), e)
         for short in _surnames(name):
-            self._by_key.setdefault(self._key(short), e)
+            if len(self._full.get(short.lower(), [])) <= 1:  # "Le Pen" of two people: salience decides
+                self._by_key.setdefault(self._key(short), e)
 
     def lookup(self, name: str) -> Entity | None:
         return self._by_key.get(self._key(name))
@@ -553,6 +559,16 @@ class Entities:
         """The entity a proper name refers to, created when new (canonical: full name first given)."""
         name = name.strip()
         e = self._by_key.get(self._key(name))
+        if e is None and kind == "org":
+            # "la CGT" and "CGT" are one organisation (an article never starts a person's key:
+            # "Le Pen", "Le Roux" keep theirs)
+            bare = _ARTICLE.sub("", self._key(name))
+            e = self._by_key.get(bare)
+            if e is None:
+                for key, cand in self._by_key.items():
+                    if cand.kind == "org" and _ARTICLE.sub("", key) == bare:
+                        e = cand
+                        break
         if e is not None:
             if kind == "org" and e.kind == "person" and not e.roles:
                 e.kind = "org"
