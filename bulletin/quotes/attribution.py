@@ -250,6 +250,8 @@ def incise(
     vg = verb_group(tokens, k)
     if vg is None:
         return None
+    if vg.verb >= 0 and vg.pronoun < 0 and tokens[vg.verb].low.endswith("ant"):
+        return None  # ", prônant le bilan du président": a participial clause, not an incise
     if vg.pronoun >= 0:
         t = tokens[vg.pronoun]
         return Cue(NP(vg.pronoun, vg.pronoun + 1, "pronoun", t.text, head=t.low), vg.end)

@@ -61,6 +61,22 @@ class _Run:
     last_token: int
 
 
+def _unchained(tokens: Sequence[Token]) -> Sequence[Token]:
+    """``tokens`` without a closing "avant de / puis d' / et d' + speech verb" that chains a
+    second quote to the first one's speaker."""
+    k = len(tokens)
+    if k and tokens[k - 1].is_punct(":"):
+        k -= 1
+    if (
+        k >= 2
+        and tokens[k - 1].low in lexicon().speech_forms
+        and tokens[k - 2].low in ("de", "d'", "d’")
+        and (k == 2 or tokens[k - 3].low in ("avant", "puis", "et", "pour", ","))
+    ):
+        return tokens[: max(0, k - 3)]
+    return tokens
+
+
 def _sentence_starts(tokens: Sequence[Token]) -> list[int]:
     """Token indices where sentences start (0 first)."""
     abbreviations = lexicon().abbreviations
@@ -106,10 +122,11 @@ class QuoteDetector:
         self.salience = Salience()
         self.sentence_base = 0
         self.attribution_lines: set[int] = set()
-        self.last_run: tuple[Entity | None, int, int] | None = None  # speaker, block, sentence
+        self.last_run: tuple[Entity | None, int, int] | None = None  # speaker, block, token after its cue
         self.subject_since_run = False
         self.last_subject: tuple[Entity, int, int, bool] | None = None  # entity, block, sentence, speech verb
         self.last_speaker: tuple[Entity, int] | None = None
+        self.owned: dict[tuple[str, int], Entity] = {}  # (head, owner) → "le cabinet du ministre"
 
     # --- article-wide pre-passes ------------------------------------------------------------
 
@@ -200,6 +217,15 @@ class QuoteDetector:
                 if prev.named and prev.kind == "person" and (np.gender is None or pg is None or pg == np.gender):
                     e = prev
                     ents.add_role(e, np)
+            if e is None and np.owner is not None and np.owner.is_speaker and np.head:
+                # "le cabinet du ministre" and "le cabinet de M. Le Roux" are one speaker when
+                # the minister is M. Le Roux
+                owner = self._entity(np.owner, None)
+                if owner is not None:
+                    e = self.owned.get((np.head, owner.id))
+                    if e is None:
+                        e = ents.described(np, ())
+                        self.owned[(np.head, owner.id)] = e
             if e is None:
                 e = ents.described(np, recent) if np.definite else ents.described(np, ())
         elif np.kind == "carrier":
@@ -294,8 +320,8 @@ class QuoteDetector:
             subject, conf = self.salience.resolve(np.head, sent)
             if conf < _MIN_CONFIDENCE:
                 subject = None
-            elif subject is not None and subject.gender is None and conf >= 0.9:
-                subject.vote("f" if np.head == "elle" else "m", 0.5)  # "Elle explique": settled
+            elif subject is not None and not subject.settled and conf >= 0.9:
+                subject.vote("f" if np.head == "elle" else "m", 1.0)  # "Elle explique": settled
         elif np.is_speaker:
             subject = self._entity(np, app)
         if subject is None:
@@ -346,8 +372,8 @@ class QuoteDetector:
             if np.head not in ("il", "elle", "ils", "elles"):
                 return None, 0.0
             ent, conf = self.salience.resolve(np.head, sentence)
-            if ent is not None and np.head in ("il", "elle") and ent.gender is None and conf >= 0.9:
-                ent.vote("f" if np.head == "elle" else "m", 0.5)  # "Elle explique": the text settles it
+            if ent is not None and np.head in ("il", "elle") and not ent.settled and conf >= 0.9:
+                ent.vote("f" if np.head == "elle" else "m", 1.0)  # "Elle explique": the text settles it
             return ent, conf
         ent = self._entity(np, cue.app, allow_anaphora=anaphora)
         if ent is None:
@@ -512,11 +538,23 @@ class QuoteDetector:
                 if ent is not None:
                     return ent, conf, "inner_incise", last_q + 1
         # 5. no clause: the quote it continues, or the subject that just reported speech
-        first_in_para = run.first_token == next((k for k, t in enumerate(self.tokens_per[run.first_block]) if t.kind != "punct"), 0)
-        if self.last_run is not None and not self.subject_since_run:
-            prev, pblock, _psent = self.last_run
-            if pblock == run.first_block or (pblock == run.first_block - 1 and first_in_para):
-                return prev, (0.8 if pblock == run.first_block else 0.7) if prev is not None else 0.0, "continuation", last_q + 1
+        if self.last_run is not None:
+            # only punctuation between the previous quote's attribution and this quote
+            prev, pblock, pend = self.last_run
+            fb, ft = run.first_block, run.first_token
+            if pblock == fb:
+                ends = [k for k in self.starts_per[fb] if k >= pend]
+                stop = ends[0] if ends else len(self.tokens_per[fb])
+                # a new sentence: nothing but punctuation since the one that closed the last quote;
+                # the same sentence: "…, lui avait dit X, avant de poursuivre « … »"
+                between = self.tokens_per[fb][stop:ft] if ft >= stop else _unchained(self.tokens_per[fb][pend:ft])
+            elif pblock == fb - 1:
+                between = self.tokens_per[pblock][pend:] + self.tokens_per[fb][:ft]
+            else:
+                between = [Token("x", 0, 0, "word")]
+            if all(t.kind == "punct" for t in between):
+                conf = (0.8 if pblock == fb else 0.7) if prev is not None else 0.0
+                return prev, conf, "continuation", last_q + 1
         if self.last_subject is not None:
             ent, sblock, ssent, speech = self.last_subject
             if sblock == run.first_block and self._sentence_of(run.first_block, run.first_token) - ssent <= 1:
@@ -583,7 +621,7 @@ class QuoteDetector:
                 if speaker is not None:
                     self.salience.add(speaker, sent, "speaker")
                     self.last_speaker = (speaker, bi)
-                self.last_run = (speaker, bi, sent)
+                self.last_run = (speaker, bi, end)
                 self.subject_since_run = False
                 cursor = end
             if pending is None or pending.block != bi:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Literal
 
@@ -243,7 +243,13 @@ def _complement(
     end = j + 1
     while end < n and (_is_adjective(tokens[end]) or (tokens[end].is_cap and end == j + 1 and tokens[end].kind == "word")):
         end += 1
-    inner = parse_np(tokens, i + 1, source, ctx, depth=depth + 1) if tokens[i + 1].low not in ("de",) else None
+    inner = (
+        parse_np(tokens, i + 1, source, ctx, depth=depth + 1, bare=tokens[i].low in ("du", "des"))
+        if tokens[i + 1].low not in ("de",)
+        else None
+    )
+    if inner is not None and tokens[i].low in ("du", "des") and not inner.definite:
+        inner = replace(inner, definite=True)  # "du ministre" is "de le ministre"
     end2, _, _ = _complement(tokens, end, source, ctx, depth + 1)
     return end2, inner, head
 
@@ -488,6 +494,12 @@ class Entity:
             return "m"
         return None
 
+    @property
+    def settled(self) -> bool:
+        """The gender rests on a strong cue (title, feminine form, agreement, pronoun), not only
+        on a masculine role noun, which French also uses for women (le procureur, l'expert)."""
+        return abs(self.f_votes - self.m_votes) >= 0.75
+
     def vote(self, gender: Gender | None, weight: float) -> None:
         if gender == "f":
             self.f_votes += weight
@@ -558,6 +570,11 @@ class Entities:
     def named(self, name: str, kind: EntityKind = "person", recent: Sequence[Entity] = ()) -> Entity:
         """The entity a proper name refers to, created when new (canonical: full name first given)."""
         name = name.strip()
+        first, _, rest = name.partition(" ")
+        if rest and first in lexicon().titles:
+            e = self._by_key.get(self._key(rest))
+            if e is not None or self._full.get(rest.lower()):
+                return self.named(rest, kind, recent)  # "M. Le Roux" is Bruno Le Roux
         e = self._by_key.get(self._key(name))
         if e is None and kind == "org":
             # "la CGT" and "CGT" are one organisation (an article never starts a person's key:

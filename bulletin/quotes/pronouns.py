@@ -70,9 +70,12 @@ class Salience:
             if plural != many and not (plural and e.kind == "org"):
                 continue
             eg = e.gender
-            if gender is not None and eg is not None and eg != gender:
+            mismatch = gender is not None and eg is not None and eg != gender
+            if mismatch and e.settled:
                 continue
             score = _WEIGHT[m.role] - (0.0 if back == 0 else _PREVIOUS + _PER_SENTENCE * (back - 1))
+            if mismatch:
+                score -= 1.0  # "l'expert … Elle explique": a masculine role noun settles little
             score += min(_MAX_PROMINENCE, _PROMINENCE * self.prominence.get(e.id, 0))
             if gender is not None and eg is None:
                 score -= _UNKNOWN_GENDER
