@@ -167,7 +167,9 @@ def _raw_segments(article: Article, title: str | None, block_offset: int = 0, st
             text = piece.text.strip()
             if piece.kind == "quote":
                 speaker = clean_label(piece.speaker) if piece.speaker else None
-                raw.append(_Raw("quote", text, block_offset + bi, speaker or None, piece.gender, piece.attribution, story))
+                raw.append(
+                    _Raw("quote", text, block_offset + bi, speaker or None, piece.gender, piece.attribution, story)
+                )
             elif text:
                 # The attribution after a quote keeps its comma (", confie Johan Peeters.") so that
                 # the transcript reads as the article; only the spoken form and captions drop it.

@@ -99,7 +99,8 @@ def main() -> int:
                 else:
                     wrong[rule] += 1
                     if args.show:
-                        print(f"WRONG {art.name[:28]:28} [{rule}] got={seg.speaker!r} gold={match['speaker']!r}  « {seg.text[:50]}")
+                        got, want = seg.speaker, match["speaker"]
+                        print(f"WRONG {art.name[:28]:28} [{rule}] got={got!r} gold={want!r}  « {seg.text[:50]}")
             for g, gw in gq:
                 inside = [s for s in quotes if words(s.text) and covered(words(s.text), gw) >= 0.8]
                 union = [w for s in inside for w in words(s.text)]

@@ -4,6 +4,7 @@ pitch preference, the neutral voice for unknown speakers, overrides."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import pytest
 
@@ -49,7 +50,7 @@ def test_more_speakers_than_voices_reuse_least_used_never_the_previous_one() -> 
     female = [v for v in VOICES[1:] if v.gender == "f"]
     assert {c.speakers[n].id for n, _ in women} == {v.id for v in female}
     assert all(c.speakers[n].gender == "f" for n, _ in women)
-    for (a, _), (b, _) in zip(women, women[1:], strict=False):
+    for (a, _), (b, _) in itertools.pairwise(women):
         assert c.speakers[a].id != c.speakers[b].id
 
 

@@ -179,7 +179,9 @@ def test_unknown_gender_stays_unknown() -> None:
 
 
 def test_sentences_do_not_end_at_titles_initials_or_abbreviations() -> None:
-    text = "MM. Dupont et Durand sont arrivés. Mme Roux aussi. César est mort en 44 av. J.-C. à Rome. V. Sapounov parle."
+    text = (
+        "MM. Dupont et Durand sont arrivés. Mme Roux aussi. César est mort en 44 av. J.-C. à Rome. V. Sapounov parle."
+    )
     assert [t for _, t in split_sentences(text)] == [
         "MM. Dupont et Durand sont arrivés.",
         "Mme Roux aussi.",

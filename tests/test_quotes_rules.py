@@ -37,9 +37,16 @@ def speakers(*paragraphs: str) -> list[Found]:
         ("« Nous avons perdu », a admis, amer, le candidat.", "le candidat", "m"),
         ("« On ne lâchera rien », lance une manifestante.", "une manifestante", "f"),
         ("« J'ai tout vu depuis ma fenêtre », raconte au Monde un témoin.", "un témoin", None),
-        ("« Aucun cas n'a été signalé », souligne dans un communiqué le ministère de la Santé.",
-         "le ministère de la Santé", None),
-        ("« Les faits sont graves », a expliqué à la radio le procureur de Paris, Laure Beccuau.", "Laure Beccuau", "f"),
+        (
+            "« Aucun cas n'a été signalé », souligne dans un communiqué le ministère de la Santé.",
+            "le ministère de la Santé",
+            None,
+        ),
+        (
+            "« Les faits sont graves », a expliqué à la radio le procureur de Paris, Laure Beccuau.",
+            "Laure Beccuau",
+            "f",
+        ),
         ("« Je serai candidat », a lancé, hier, Nicolas Sarkozy.", "Nicolas Sarkozy", "m"),
         ("« Mon client est innocent », assure Me Dupont, l'avocat de la famille.", "Me Dupont", "m"),
         ("« Nous verrons bien », a déclaré Mme Lefèvre.", "Mme Lefèvre", "f"),
@@ -60,9 +67,7 @@ def test_incise_with_an_inverted_pronoun_takes_the_subject_before() -> None:
 
 
 def test_inverted_pronoun_follows_gender_over_recency() -> None:
-    got = speakers(
-        "Sophie Marchal a été reçue par le préfet, Jean Morel. « Je suis soulagée », confie-t-elle."
-    )
+    got = speakers("Sophie Marchal a été reçue par le préfet, Jean Morel. « Je suis soulagée », confie-t-elle.")
     assert got == [("Sophie Marchal", "f", "incise")]
 
 
@@ -121,18 +126,27 @@ def test_inner_incise_splits_the_quote_and_names_the_speaker() -> None:
     [
         ("Interrogée par la radio, Claire Morin a répondu : « Je ne démissionnerai pas. »", "Claire Morin", "f"),
         ("Le ministre a tenu à préciser : « Aucune décision n'est prise. »", "le ministre", "m"),
-        ("Dans un communiqué, la mairie de Nantes indique : « Les travaux reprendront lundi. »",
-         "la mairie de Nantes", None),
+        (
+            "Dans un communiqué, la mairie de Nantes indique : « Les travaux reprendront lundi. »",
+            "la mairie de Nantes",
+            None,
+        ),
         ("Il a croisé Paul Roche, ministre de la Culture, qui a déclaré : « Le musée rouvrira. »", "Paul Roche", "m"),
         ("Le président américain Joe Biden a déclaré : « Nous serons aux côtés de nos alliés. »", "Joe Biden", "m"),
         ("Le 27 février 2009, Jean Valjean a déclaré : « Je suis innocent. »", "Jean Valjean", None),
         ("Le ministre, qui s'exprimait devant les députés, a déclaré : « Le texte sera amendé. »", "le ministre", "m"),
         ("C'est ce qu'a expliqué Jean Roux : « Nous n'avions pas le choix. »", "Jean Roux", None),
-        ("Lors de sa visite, le président a été interpellé par une habitante : « Vous ne faites rien ! »",
-         "une habitante", "f"),
+        (
+            "Lors de sa visite, le président a été interpellé par une habitante : « Vous ne faites rien ! »",
+            "une habitante",
+            "f",
+        ),
         ("L'armée ne partira pas, comme le précise l'ambassadeur, Paul Morin : « Nous restons. »", "Paul Morin", "m"),
-        ("Surpris par la décision du président Luis Ortega, Tomas Vidal déclara : « Je ne comprends pas. »",
-         "Tomas Vidal", "m"),
+        (
+            "Surpris par la décision du président Luis Ortega, Tomas Vidal déclara : « Je ne comprends pas. »",
+            "Tomas Vidal",
+            "m",
+        ),
         ("La porte-parole du gouvernement, Maud Berger, a déclaré : « Le texte sera voté. »", "Maud Berger", "f"),
     ],
 )
@@ -148,7 +162,9 @@ def test_colon_frame_with_a_pronoun_subject() -> None:
 
 
 def test_a_gerund_takes_the_subject_of_its_clause() -> None:
-    got = speakers("Hamon avait dénoncé le soutien de Paul Miguet à Valérie Ruiz en Île-de-France en tweetant : « Honte. »")
+    got = speakers(
+        "Hamon avait dénoncé le soutien de Paul Miguet à Valérie Ruiz en Île-de-France en tweetant : « Honte. »"
+    )
     assert [(s, r) for s, _, r in got] == [("Hamon", "colon_frame")]
 
 
@@ -158,7 +174,9 @@ def test_coordinated_verb_keeps_the_first_subject() -> None:
 
 
 def test_impersonal_on_takes_the_owner_of_the_page() -> None:
-    got = speakers("Sur la page Facebook officielle de la Croix-Rouge, on pouvait lire : « Merci à tous les donateurs. »")
+    got = speakers(
+        "Sur la page Facebook officielle de la Croix-Rouge, on pouvait lire : « Merci à tous les donateurs. »"
+    )
     assert got == [("la Croix-Rouge", None, "colon_frame")]
 
 

@@ -77,8 +77,11 @@ def skip_time(tokens: Sequence[Token], k: int) -> int:
     n = len(tokens)
     times = lexicon().word_class("time_words")
     j = k
-    if j < n and tokens[j].low in ("le", "ce", "cette", "cet", "l'", "l’", "dès", "vers", "en") and j + 1 < n and (
-        tokens[j + 1].low in times or tokens[j + 1].kind == "num"
+    if (
+        j < n
+        and tokens[j].low in ("le", "ce", "cette", "cet", "l'", "l’", "dès", "vers", "en")
+        and j + 1 < n
+        and (tokens[j + 1].low in times or tokens[j + 1].kind == "num")
     ):
         j += 1
     start = j
@@ -158,8 +161,12 @@ def verb_group(tokens: Sequence[Token], k: int, *, inverted_any: bool = True) ->
             if end < n and tokens[end].kind == "enclitic":
                 return VerbGroup(end + 1, k, end, True)
             return VerbGroup(end, k, pron, True)
-        if low in clitics or low in aux or low in semi or (k > start and low in stressed) or (
-            k > start and low in ("à", "de", "d'", "d’") and tokens[k - 1].low in semi
+        if (
+            low in clitics
+            or low in aux
+            or low in semi
+            or (k > start and low in stressed)
+            or (k > start and low in ("à", "de", "d'", "d’") and tokens[k - 1].low in semi)
         ):
             k += 1
             continue
@@ -294,10 +301,7 @@ def selon_frame(
     else:
         return None
     np = parse_np(tokens, j, source, ctx, quotes=quotes)
-    if np is None or np.kind == "pronoun" and np.head not in ("lui", "elle"):
-        if not (j < b and tokens[j].low in ("lui", "elle", "eux")):
-            return None
-    if np is None:
+    if np is None or np.kind == "pronoun":
         return None
     app, end = apposition(tokens, np, source, ctx, quotes)
     if app is None:
@@ -398,7 +402,7 @@ def main_subject_start(
         low = t.low
         c = next((m for m in range(k2, min(b, k2 + 30)) if tokens[m].is_punct(",")), None)
         np = parse_np(tokens, k2, source, ctx, initial=k2 == a) if source else None
-        if np is not None and np.kind != "thing" and not (np.kind == "pronoun" and np.head == "on" and False):
+        if np is not None and np.kind != "thing":
             return k2, participles
         participle = t.kind == "word" and bool(re.search(r"(?:é|ée|és|ées|i|ie|is|ies|u|ue|us|ues|ant)$", low))
         opener = (
@@ -446,7 +450,9 @@ def verb_group_start(tokens: Sequence[Token], a: int, v: int) -> int:
             continue
         if t.kind == "word" and (t.low in keep or is_adverb(t)) and t.low not in ("qui", "et"):
             # "elle" right before a verb group is its subject, not an emphasis
-            if t.low in ("elle", "elles", "eux") and (k - 2 < a or not tokens[k - 2].low in lx.word_class("auxiliaries")):
+            if t.low in ("elle", "elles", "eux") and (
+                k - 2 < a or tokens[k - 2].low not in lx.word_class("auxiliaries")
+            ):
                 break
             if t.low in ("lui", "nous", "vous") and k - 2 >= a and tokens[k - 2].is_cap:
                 # "Lionel Tardy a lui écrit" is handled by the auxiliary; "X lui a dit": clitic
@@ -458,7 +464,9 @@ def verb_group_start(tokens: Sequence[Token], a: int, v: int) -> int:
         matched = False
         for phrase in lx.phrases.get("adverbial_phrases", ()):
             m = len(phrase)
-            if k - m >= a and all(tokens[k - m + q].low.replace("’", "'") == w.replace("’", "'") for q, w in enumerate(phrase)):
+            if k - m >= a and all(
+                tokens[k - m + q].low.replace("’", "'") == w.replace("’", "'") for q, w in enumerate(phrase)
+            ):
                 k -= m
                 matched = True
                 break

@@ -9,6 +9,7 @@ lost or moved.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,19 +18,19 @@ from typing import Literal
 from .attribution import (
     Attribution,
     Cue,
-    subject_after,
     find_speech_verb,
     incise,
     incise_after_text,
     incise_fills,
     main_subject_start,
     selon_frame,
+    subject_after,
     subject_before,
     verb_group_start,
 )
 from .lexicon import Gender, lexicon
 from .mentions import NP, Context, Entities, Entity, apposition, clean_label, is_function_word, name_run, parse_np
-from .pronouns import MentionRole, Salience
+from .pronouns import Salience
 from .spans import DASHES, QUOTE_CHARS, Span, classify, editorial_inserts, find_spans, words
 from .tokens import Token, tokenize, tokenize_masked
 
@@ -123,7 +124,6 @@ class QuoteDetector:
         self.sentence_base = 0
         self.attribution_lines: set[int] = set()
         self.last_run: tuple[Entity | None, int, int] | None = None  # speaker, block, token after its cue
-        self.subject_since_run = False
         self.last_subject: tuple[Entity, int, int, bool] | None = None  # entity, block, sentence, speech verb
         self.last_speaker: tuple[Entity, int] | None = None
         self.owned: dict[tuple[str, int], Entity] = {}  # (head, owner) → "le cabinet du ministre"
@@ -136,7 +136,7 @@ class QuoteDetector:
         for tokens, starts in zip(self.tokens_per, self.starts_per, strict=True):
             begins = set(starts)
             for k, t in enumerate(tokens):
-                if t.is_cap and k not in begins and not tokens[k - 1].is_punct("—–-:«“\"(") and not is_function_word(t):
+                if t.is_cap and k not in begins and not tokens[k - 1].is_punct('—–-:«“"(') and not is_function_word(t):
                     out.add(t.text)
         return out
 
@@ -212,7 +212,7 @@ class QuoteDetector:
             ):
                 # "« … », résume l'universitaire": a definite role with nothing to tell it apart
                 # names the person who just spoke, when the gender agrees.
-                prev, prev_block = self.last_speaker
+                prev, _ = self.last_speaker
                 pg = prev.gender
                 if prev.named and prev.kind == "person" and (np.gender is None or pg is None or pg == np.gender):
                     e = prev
@@ -249,7 +249,7 @@ class QuoteDetector:
         quotes = self.quotes_per[bi]
         starts = [s for s in self.starts_per[bi] if a < s < b]
         bounds = [a, *starts, b]
-        for s, e in zip(bounds, bounds[1:], strict=False):
+        for s, e in itertools.pairwise(bounds):
             self._record_sentence(bi, tokens, text, quotes, s, e, s in self.starts_per[bi])
 
     def _record_sentence(
@@ -282,7 +282,6 @@ class QuoteDetector:
                     if ent is not None and conf >= _MIN_CONFIDENCE:
                         self.salience.add(ent, sent, "subject")
                         self.last_subject = (ent, bi, sent, True)
-                        self.subject_since_run = True
                     k = max(cue.end, k + 1)
                     continue
             if t.kind == "word" and (t.is_cap or t.low in lexicon().word_class("determiners")):
@@ -341,7 +340,6 @@ class QuoteDetector:
                     end = end2
         speech = find_speech_verb(tokens, end, e) >= 0
         self.last_subject = (subject, bi, sent, speech)
-        self.subject_since_run = True
         return end
 
     def _agreement(self, ent: Entity, tokens: Sequence[Token], k: int, e: int) -> None:
@@ -404,10 +402,14 @@ class QuoteDetector:
             g = verb_group_start(tokens, a, v)
             np: NP | None = None
             app: NP | None = None
-            if v + 2 < b and tokens[v + 1].low == "par" and (
-                (agent := parse_np(tokens, v + 2, text, self.ctx, quotes=quotes)) is not None
-                and agent.is_speaker
-                and agent.kind != "pronoun"
+            if (
+                v + 2 < b
+                and tokens[v + 1].low == "par"
+                and (
+                    (agent := parse_np(tokens, v + 2, text, self.ctx, quotes=quotes)) is not None
+                    and agent.is_speaker
+                    and agent.kind != "pronoun"
+                )
             ):
                 # a passive: "X a été interpellé par une habitante :" — the agent speaks
                 np, app = agent, apposition(tokens, agent, text, self.ctx, quotes)[0]
@@ -501,8 +503,10 @@ class QuoteDetector:
         sent = self._sentence_of(bi, run.last_token)
         last_q = run.last_token
         # 1. an incise after the run, or between its quotes
-        between = [k for k in range(run.first_token if run.first_block == bi else 0, last_q) if tokens[k].kind == "quote"]
-        for k in [last_q, *between]:
+        inner_quotes = [
+            k for k in range(run.first_token if run.first_block == bi else 0, last_q) if tokens[k].kind == "quote"
+        ]
+        for k in [last_q, *inner_quotes]:
             cue = incise(tokens, k + 1, text, self.ctx, quotes)
             if cue is not None:
                 ent, conf = self._from_cue(cue, sent)
@@ -515,8 +519,10 @@ class QuoteDetector:
         while k < len(tokens) and not tokens[k].is_punct(_SENT_END) and tokens[k].kind != "quote":
             if tokens[k].is_punct(",") and k > last_q + 1:
                 cue = incise(tokens, k + 1, text, self.ctx, quotes)
-                if cue is not None and cue.np.kind != "pronoun" and (
-                    cue.end >= len(tokens) or tokens[cue.end].is_punct(_SENT_END)
+                if (
+                    cue is not None
+                    and cue.np.kind != "pronoun"
+                    and (cue.end >= len(tokens) or tokens[cue.end].is_punct(_SENT_END))
                 ):
                     ent, conf = self._from_cue(cue, sent)
                     if ent is not None:
@@ -582,7 +588,12 @@ class QuoteDetector:
                     runs[-1].append(k)
                     continue
                 cue = incise(tokens, p + 1, self.paragraphs[bi], self.ctx, self.quotes_per[bi])
-                if cue is not None and cue.end < k and all(t.is_punct(",;") for t in tokens[cue.end : k]) and tokens[k - 1].is_punct(","):
+                if (
+                    cue is not None
+                    and cue.end < k
+                    and all(t.is_punct(",;") for t in tokens[cue.end : k])
+                    and tokens[k - 1].is_punct(",")
+                ):
                     runs[-1].append(k)
                     continue
             runs.append([k])
@@ -622,7 +633,6 @@ class QuoteDetector:
                     self.salience.add(speaker, sent, "speaker")
                     self.last_speaker = (speaker, bi)
                 self.last_run = (speaker, bi, end)
-                self.subject_since_run = False
                 cursor = end
             if pending is None or pending.block != bi:
                 self._record(bi, cursor, len(tokens))
@@ -710,4 +720,4 @@ def detect_quotes(paragraphs: Sequence[str]) -> list[list[Piece]]:
     return QuoteDetector(paragraphs).detect()
 
 
-__all__ = ["MentionRole", "Piece", "QuoteDetector", "detect_quotes"]
+__all__ = ["Piece", "QuoteDetector", "detect_quotes"]

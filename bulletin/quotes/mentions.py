@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Literal
 
-from .lexicon import Gender, Lexicon, first_names, fold, lexicon
+from .lexicon import Gender, first_names, fold, lexicon
 from .tokens import Token
 
 NPKind = Literal["pronoun", "person", "name", "org", "role", "group", "carrier", "thing"]
@@ -36,6 +36,7 @@ _ADJ_SUFFIX = re.compile(
     r"esque|ote|otes|ite|ites|on|onne|ons|onnes|ique)$"
 )
 _ACRONYM = re.compile(r"^[A-ZÀ-Þ][A-ZÀ-Þ0-9&\-]+$")
+_NOT_DET = frozenset({"de", "d'", "d’", "du", "au", "aux"})
 _ARABIC_PARTICLE = re.compile(r"^(?:al|el|ad|ar|as|at|az|an|ash|ben|bin|ibn|abu|abd|bou|ould)-[A-ZÀ-Þ]")
 _VOWEL = tuple("aeiouyhâàéèêîïôûœAEIOUYHÂÀÉÈÊÎÏÔÛŒ")
 
@@ -205,17 +206,15 @@ def _det(tokens: Sequence[Token], i: int) -> tuple[int, Gender | None, bool, boo
     lx = lexicon()
     if low == "de" and i + 1 < len(tokens) and tokens[i + 1].low in ("nombreux", "nombreuses"):
         return i + 2, lx.genders.get(tokens[i + 1].low), False, True
-    if t.kind != "word" or low not in lx.word_class("determiners") or low in ("de", "d'", "d’", "du", "des", "au", "aux"):
-        if low != "des":
-            return None
+    # de, du, au… are prepositions fused with an article; "des" also starts an indefinite plural
+    if low != "des" and (t.kind != "word" or low not in lx.word_class("determiners") or low in _NOT_DET):
+        return None
     definite = low in ("le", "la", "l'", "l’", "les", "son", "sa", "ses", "leur", "leurs", "ce", "cet", "cette", "ces")
     plural = low in ("les", "des", "ses", "leurs", "ces", "plusieurs", "certains", "certaines", "quelques", "nombreux")
     return i + 1, lx.genders.get(low), definite, plural
 
 
-def _complement(
-    tokens: Sequence[Token], i: int, source: str, ctx: Context, depth: int
-) -> tuple[int, NP | None, str]:
+def _complement(tokens: Sequence[Token], i: int, source: str, ctx: Context, depth: int) -> tuple[int, NP | None, str]:
     """A ``de`` complement chain at ``i``: (end, the first complement as an NP, its head)."""
     n = len(tokens)
     if i >= n or tokens[i].low not in ("de", "d'", "d’", "du", "des") or depth > 3:
@@ -241,7 +240,9 @@ def _complement(
         return i, None, ""
     head = tokens[j].low
     end = j + 1
-    while end < n and (_is_adjective(tokens[end]) or (tokens[end].is_cap and end == j + 1 and tokens[end].kind == "word")):
+    while end < n and (
+        _is_adjective(tokens[end]) or (tokens[end].is_cap and end == j + 1 and tokens[end].kind == "word")
+    ):
         end += 1
     inner = (
         parse_np(tokens, i + 1, source, ctx, depth=depth + 1, bare=tokens[i].low in ("du", "des"))
@@ -319,19 +320,23 @@ def parse_np(
             name = _text(tokens, source, i, end)
             kind: NPKind = "org" if _org_name(tokens, i, end) else "name"
             np = NP(i, end, kind, name, name=name)
-            return _with_role_after_name(tokens, np, source, ctx)
+            return np
     det = _det(tokens, i)
     if det is not None and title_at(tokens, det[0]) is not None:
-        inner = parse_np(tokens, det[0], source, ctx, quotes=quotes)  # "le Dr Martin"
-        if inner is not None:
-            return NP(i, inner.end, inner.kind, _text(tokens, source, i, inner.end), name=inner.name,
-                      title=inner.title, gender=inner.gender)  # fmt: skip
+        titled = parse_np(tokens, det[0], source, ctx, quotes=quotes)  # "le Dr Martin"
+        if titled is not None:
+            return NP(i, titled.end, titled.kind, _text(tokens, source, i, titled.end), name=titled.name,
+                      title=titled.title, gender=titled.gender)  # fmt: skip
     if det is None and not bare:
         return None
     k, gender, definite, plural = det if det is not None else (i, None, False, False)
-    adj_start = k
-    while k < n and tokens[k].kind == "word" and (
-        tokens[k].low in lx.word_class("adjectives") and not (tokens[k].is_cap and tokens[k].low not in ("premier", "première"))
+    while (
+        k < n
+        and tokens[k].kind == "word"
+        and (
+            tokens[k].low in lx.word_class("adjectives")
+            and not (tokens[k].is_cap and tokens[k].low not in ("premier", "première"))
+        )
     ):
         if _role(tokens[k].low) is not None and not (k + 1 < n and _role(tokens[k + 1].low) is not None):
             break  # "l'adjointe", "le militaire": the adjective is the noun here
@@ -380,12 +385,7 @@ def parse_np(
         nt = tokens[end]
         if _is_adjective(nt) or (nt.kind == "word" and _role(nt.low) is not None and not nt.is_cap):
             end += 1
-        elif (
-            nt.low == "et"
-            and end + 1 < n
-            and _role(tokens[end + 1].low) is not None
-            and kind2 in ("role", "group")
-        ):
+        elif nt.low == "et" and end + 1 < n and _role(tokens[end + 1].low) is not None and kind2 in ("role", "group"):
             end += 2
         elif kind2 == "carrier" and nt.is_cap and end == k + 1 and name_run(tokens, end, ctx) == end + 1:
             end += 1
@@ -421,14 +421,8 @@ def parse_np(
                   definite=definite, complement=comp_head, plural=plural)  # fmt: skip
     if kind2 == "carrier" and owner is not None and not owner.is_speaker:
         owner = None
-    _ = adj_start
     return NP(i, end, kind2, text, head=head, gender=gender if kind2 in ("role", "group") else None, owner=owner,
               plural=plural, definite=definite, complement=comp_head)  # fmt: skip
-
-
-def _with_role_after_name(tokens: Sequence[Token], np: NP, source: str, ctx: Context) -> NP:
-    """Nothing to add for now beyond the name itself (appositions are read by the callers)."""
-    return np
 
 
 def apposition(
@@ -444,7 +438,7 @@ def apposition(
     if app is None:
         # "Myriam Martinet, de la CGT," : an affiliation, read as the description it stands for.
         if i + 1 < n and tokens[i + 1].low in ("de", "du", "d'", "d’", "des"):
-            cend, owner, _ = _complement(tokens, i + 1, source, ctx, 0)
+            cend, _, _ = _complement(tokens, i + 1, source, ctx, 0)
             if cend > i + 1 and (cend >= n or tokens[cend].is_punct(",;:.")):
                 return None, cend + 1 if cend < n and tokens[cend].is_punct(",") else cend
         return None, np.end
@@ -628,7 +622,9 @@ class Entities:
         if found is not None:
             return found
         text = np.text
-        text = text[0].lower() + text[1:] if text[:2] in ("Le", "La", "Un", "Un", "L'", "L’", "De", "Sa", "So") else text
+        text = (
+            text[0].lower() + text[1:] if text[:2] in ("Le", "La", "Un", "Un", "L'", "L’", "De", "Sa", "So") else text
+        )
         if text[:3] in ("Les", "Une", "Des", "Son", "Ses", "Ces", "Cet") or text[:4] in ("Cette", "Leur"):
             text = text[0].lower() + text[1:]
         kind: EntityKind = "org" if np.kind in ("org", "carrier") else ("group" if np.plural else "person")
@@ -698,7 +694,3 @@ def is_speaker_mention(text: str) -> bool:
     if np is None or not np.is_speaker or np.kind == "pronoun":
         return False
     return np.end == len(tokens) or (np.kind in ("role", "group", "org", "carrier") and np.end >= len(tokens) - 1)
-
-
-def lex() -> Lexicon:
-    return lexicon()
