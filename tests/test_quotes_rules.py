@@ -61,6 +61,36 @@ def test_incise_names_the_speaker(sentence: str, speaker: str, gender: str | Non
     assert speakers(sentence) == [(speaker, gender, "incise")]
 
 
+@pytest.mark.parametrize(
+    ("sentence", "speaker"),
+    [
+        (
+            "« Le trafic est rétabli », a indiqué à l'agence le porte-parole de la police cantonale, Jean Sauter.",
+            "Jean Sauter",
+        ),
+        ("« Nous suivons la situation », a précisé le conseiller fédéral Alain Berger.", "Alain Berger"),
+        ("« La sécurité est garantie », a déclaré le bourgmestre Philippe Clos (PS).", "Philippe Clos"),
+        ("« L'enquête se poursuit », a fait savoir le parquet.", "le parquet"),
+        (
+            "« Les civils paient le prix fort », a déclaré le Représentant spécial pour le Sahel.",
+            "le Représentant spécial",
+        ),
+    ],
+)
+def test_incise_in_press_release_and_agency_styles(sentence: str, speaker: str) -> None:
+    assert [(s, r) for s, _, r in speakers(sentence)] == [(speaker, "incise")]
+
+
+def test_capitalised_role_with_apposed_name_before_a_colon() -> None:
+    got = speakers("Le Secrétaire général de l'ONU, Antonio Gomes, a déclaré : « La paix est menacée. »")
+    assert got == [("Antonio Gomes", "m", "colon_frame")]
+
+
+def test_a_complement_does_not_swallow_the_name_after_it() -> None:
+    got = speakers("La conseillère d'État Nuria Gomez a salué l'accord. « C'est un signal fort », a-t-elle dit.")
+    assert got == [("Nuria Gomez", "f", "incise")]
+
+
 def test_incise_with_an_inverted_pronoun_takes_the_subject_before() -> None:
     got = speakers("Marc Leduc ne décolère pas. « C'est un scandale absolu », tonne-t-il.")
     assert got == [("Marc Leduc", "m", "incise")]

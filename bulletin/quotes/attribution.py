@@ -156,6 +156,10 @@ def verb_group(tokens: Sequence[Token], k: int, *, inverted_any: bool = True) ->
             k = j
             continue
         low = t.low
+        if lx.speech_forms.get(low) == "faire" and k + 1 < n and not tokens[k + 1].is_cap:
+            nxt = tokens[k + 1].low
+            if nxt.endswith(("er", "ir", "oir", "re")) and nxt not in lx.function_words:
+                return VerbGroup(k + 2, k + 1, pron, True)  # "a fait savoir", "fait remarquer"
         if _verbish(tokens, k):
             end = k + 1
             if end < n and tokens[end].kind == "enclitic":
@@ -322,8 +326,11 @@ def _np_ending_at(
     for k in range(max(a, j - 16), j):
         if k > a and tokens[k - 1].kind == "word" and tokens[k - 1].is_cap and tokens[k].is_cap:
             continue  # not the middle of a name run
-        if k > 0 and tokens[k - 1].low in lexicon().word_class("prepositions") and tokens[k - 1].low != "selon":
+        before = tokens[k - 1].low if k > 0 else ""
+        if before in lexicon().word_class("prepositions") and before != "selon":
             continue  # "… en Île-de-France en tweetant": the object of a preposition is no subject
+        if k > a and before in lexicon().word_class("determiners"):
+            continue  # a phrase starts at its article, not after it
         np = parse_np(tokens, k, source, ctx, initial=(k == a), quotes=quotes)
         if np is not None and np.end == j and (np.is_speaker or np.kind == "pronoun"):
             return np

@@ -128,6 +128,14 @@ def name_run(tokens: Sequence[Token], i: int, ctx: Context, initial: bool = Fals
                 break
             if caps and title_at(tokens, j) is not None:
                 break
+            if (
+                caps
+                and j + 1 < n
+                and tokens[j + 1].is_cap
+                and fold(t.text) in first_names()
+                and fold(tokens[j - 1].text) not in first_names()
+            ):
+                break  # "(conseillère d')État Nuria Gorrite": a first name starts a new name
             j += 1
             caps += 1
             if len(t.text) == 1 and j < n and tokens[j].text == "." and tokens[j].start == t.end:
@@ -225,6 +233,11 @@ def _complement(tokens: Sequence[Token], i: int, source: str, ctx: Context, dept
     if j >= n:
         return i, None, ""
     end = name_run(tokens, j, ctx)
+    for m in range(j + 1, end - 1):
+        # "la conseillère d'État Nuria Gorrite": the complement ends where a first name starts
+        if tokens[m].is_cap and fold(tokens[m].text) in first_names() and tokens[m + 1].is_cap:
+            end = m
+            break
     if end > j:
         article = tokens[j - 1].low in ("la", "l'", "l’", "le", "les")
         kind: NPKind = "org" if _org_name(tokens, j, end) or article else "name"
@@ -312,7 +325,18 @@ def parse_np(
         if inner:
             return NP(i, i + 1, "name", inner, name=inner)
         return None
-    if t.is_cap and (not is_function_word(t) or t.low in lx.word_class("name_particles")):
+    article_first = (
+        t.low in ("le", "la", "les", "l'", "l’")
+        and i + 1 < n
+        and (
+            _role(tokens[i + 1].low) is not None
+            or tokens[i + 1].low in lx.organisations
+            or tokens[i + 1].low in lx.carriers
+            or bool(_ACRONYM.match(tokens[i + 1].text))
+            or tokens[i + 1].low in lx.word_class("adjectives")
+        )
+    )  # "Le Secrétaire général", "La FIFA": an article, not the start of a name like "Le Pen"
+    if t.is_cap and not article_first and (not is_function_word(t) or t.low in lx.word_class("name_particles")):
         end = name_run(tokens, i, ctx, initial)
         if end > i:
             if t.low in lx.word_class("name_particles") and not initial and end - i < 2:
@@ -356,9 +380,9 @@ def parse_np(
         # an organisation keeps its article: "la CGT", "le Mouvement républicain australien"
         name = text[0].lower() + text[1:] if tokens[i].text in ("La", "Le", "Les", "L'", "L’") else text
         return NP(i, end, "org", text, head=h.low, name=name, gender=gender, definite=definite)
-    if h.kind != "word" or is_function_word(h) or h.low in lx.speech_forms:
-        return None
     role = _role(h.low)
+    if h.kind != "word" or is_function_word(h) or (h.low in lx.speech_forms and role is None):
+        return None  # ("le conseiller" is a noun although "conseiller" is a verb too)
     head = h.low
     end = k + 1
     kind2: NPKind
