@@ -64,6 +64,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("paths", nargs="+", type=Path)
     ap.add_argument("--show", action="store_true", help="print every wrong or null speaker")
+    ap.add_argument(
+        "--strict",
+        action="store_true",
+        help="also print speakers the scorer accepts only because one name contains the other "
+        '("Nos soldats" for "un soldat"): not the gold speaker nor one of its alternatives',
+    )
     args = ap.parse_args()
     voices = get_engine("espeak").voices("fr-FR")
     fired: Counter[str] = Counter()
@@ -96,6 +102,14 @@ def main() -> int:
                         print(f"NULL  {art.name[:28]:28} [{rule}] gold={match['speaker']!r}  « {seg.text[:60]}")
                 elif speaker_ok(seg.speaker, match):
                     right[rule] += 1
+                    exact = {" ".join(w for w in words(str(c)) if w not in TITLES)
+                             for c in [match["speaker"], *(match.get("speaker_alt") or [])] if c}  # fmt: skip
+                    if (
+                        args.strict
+                        and match["speaker"]
+                        and " ".join(w for w in words(seg.speaker) if w not in TITLES) not in exact
+                    ):
+                        print(f"LOOSE {art.name[:28]:28} [{rule}] got={seg.speaker!r} gold={match['speaker']!r}")
                 else:
                     wrong[rule] += 1
                     if args.show:

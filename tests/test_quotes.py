@@ -70,21 +70,28 @@ def test_pronoun_resolves_to_previous_subject() -> None:
 
 
 def test_description_refers_to_person_just_named() -> None:
-    # A description refers to a named person when the text made her the holder of that role.
+    # The sentence before presents Sarah Klein speaking: the definite description is her.
     got = quotes(
-        "Aujourd'hui, Sarah Klein, directrice du chantier, précise le calendrier. « Nous tiendrons les délais », "
+        "Aujourd'hui, Sarah Klein précise le calendrier. « Nous tiendrons les délais », "
         "indique la directrice du chantier."
+    )
+    assert got == [("Nous tiendrons les délais", "Sarah Klein")]
+    # so is one the text made her the holder of
+    got = quotes(
+        "Sarah Klein, directrice du chantier, visite le site.",
+        "« Nous tiendrons les délais », indique la directrice du chantier.",
     )
     assert got == [("Nous tiendrons les délais", "Sarah Klein")]
 
 
 def test_description_with_no_holder_stays_a_description() -> None:
-    # Nothing in the text says Sarah Klein directs the site: the description is the speaker
-    # (a voice of its own), never a guess that would give her words to someone else.
+    # Nothing says Sarah Klein speaks or directs the site: the description is the speaker (a
+    # voice of its own), never a guess that would give her words to someone else.
     got = quotes(
-        "Aujourd'hui, Sarah Klein précise le calendrier. « Nous tiendrons les délais », "
-        "indique la directrice du chantier."
+        "Aujourd'hui, Sarah Klein visite le chantier. « Nous tiendrons les délais », indique la directrice du chantier."
     )
+    assert got == [("Nous tiendrons les délais", "la directrice du chantier")]
+    got = quotes("Paul Morel précise le calendrier. « Nous tiendrons les délais », indique la directrice du chantier.")
     assert got == [("Nous tiendrons les délais", "la directrice du chantier")]
 
 

@@ -159,6 +159,15 @@ class QuoteDetector:
 
     # --- mentions -----------------------------------------------------------------------------
 
+    def _block_of(self, sentence: int) -> int:
+        """The paragraph a global sentence number belongs to."""
+        base = 0
+        for bi, starts in enumerate(self.starts_per):
+            base += len(starts) + 1
+            if sentence < base:
+                return bi
+        return len(self.starts_per) - 1
+
     def _sentence_of(self, bi: int, k: int) -> int:
         starts = self.starts_per[bi]
         idx = 0
@@ -364,6 +373,21 @@ class QuoteDetector:
 
     # --- rules --------------------------------------------------------------------------------
 
+    def _reporter(self, np: NP, block: int, sentence: int) -> Entity | None:
+        """``X précise que … . « … », indique le membre du département``: a definite description
+        in the incise names the person the sentence before presented as speaking, when the
+        gender agrees (the paragraph's salient speaker)."""
+        if not np.definite or np.plural or np.kind != "role" or np.name or self.last_subject is None:
+            return None
+        ent, sblock, ssent, speech = self.last_subject
+        if not speech or sblock != block or sentence - ssent > 1 or not ent.named or ent.kind != "person":
+            return None
+        if np.gender is not None and ent.gender is not None and np.gender != ent.gender and ent.settled:
+            return None
+        if self.entities.holder(np, self.salience.recent()) not in (None, ent):
+            return None
+        return ent
+
     def _from_cue(self, cue: Cue, sentence: int, anaphora: bool = True) -> tuple[Entity | None, float]:
         np = cue.np
         if np.kind == "pronoun":
@@ -373,6 +397,10 @@ class QuoteDetector:
             if ent is not None and np.head in ("il", "elle") and not ent.settled and conf >= 0.9:
                 ent.vote("f" if np.head == "elle" else "m", 1.0)  # "Elle explique": the text settles it
             return ent, conf
+        reporter = self._reporter(np, self._block_of(sentence), sentence) if anaphora and cue.app is None else None
+        if reporter is not None:
+            self.entities.add_role(reporter, np)
+            return reporter, 0.75
         ent = self._entity(np, cue.app, allow_anaphora=anaphora)
         if ent is None:
             return None, 0.0

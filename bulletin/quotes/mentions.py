@@ -32,7 +32,7 @@ SPEAKING_KINDS = frozenset({"person", "name", "org", "role", "group"})
 _ADJ_SUFFIX = re.compile(
     r"(?:ain|aine|ains|aines|ien|ienne|iens|iennes|ais|aise|aises|al|ale|aux|ales|el|elle|els|elles|ique|iques|"
     r"iste|istes|if|ive|ifs|ives|eux|euse|euses|aire|aires|ois|oise|oises|in|ine|ins|ines|an|ane|ans|anes|"
-    r"ène|ènes|ier|ière|iers|ières|é|ée|és|ées|ant|ante|ants|antes|ent|ente|ents|entes|oint|ointe|ard|arde|"
+    r"ène|ènes|ier|ière|iers|ières|é|ée|és|ées|ant|ante|ants|antes|ente|entes|oint|ointe|ard|arde|"
     r"esque|ote|otes|ite|ites|on|onne|ons|onnes|ique)$"
 )
 _ACRONYM = re.compile(r"^[A-ZÀ-Þ][A-ZÀ-Þ0-9&\-]+$")
@@ -173,8 +173,11 @@ def name_run(tokens: Sequence[Token], i: int, ctx: Context, initial: bool = Fals
 
 
 def _is_adjective(tok: Token) -> bool:
-    if tok.kind != "word" or tok.is_cap or is_function_word(tok) or tok.low in lexicon().speech_forms:
+    lx = lexicon()
+    if tok.kind != "word" or tok.is_cap or is_function_word(tok) or tok.low in lx.speech_forms:
         return False
+    if tok.low in lx.word_class("auxiliaries") or tok.low in lx.word_class("semi_auxiliaries"):
+        return False  # "Nos soldats étaient chargés": the phrase ends at its verb
     return tok.low in lexicon().word_class("adjectives") or bool(_ADJ_SUFFIX.search(tok.low))
 
 
@@ -456,6 +459,13 @@ def apposition(
     after it (after the closing comma when there is one). ``(None, np.end)`` when nothing does."""
     n = len(tokens)
     i = np.end
+    if i < n and tokens[i].low in ("en", "à", "au", "aux", "chez", "auprès", "pour") and np.kind in ("role", "org"):
+        # "l'ambassadeur de France en Afghanistan, Bernard Bajolet": a short place or domain
+        c = next((m for m in range(i + 1, min(n, i + 6)) if tokens[m].kind == "punct"), None)
+        if c is not None and tokens[c].is_punct(","):
+            named = parse_np(tokens, c + 1, source, ctx, quotes=quotes)
+            if named is not None and named.kind in ("name", "person"):
+                i = c
     if i >= n or not tokens[i].is_punct(","):
         return None, np.end
     app = parse_np(tokens, i + 1, source, ctx, bare=True, quotes=quotes)
@@ -641,8 +651,9 @@ class Entities:
         return e
 
     def described(self, np: NP, recent: Sequence[Entity]) -> Entity:
-        """The entity a description refers to: a known holder of that role, else a new one."""
-        found = self.holder(np, recent)
+        """The entity a definite description refers to (a known holder of that role), else a new
+        one; an indefinite one (un soldat) always introduces someone new."""
+        found = self.holder(np, recent) if np.definite else None
         if found is not None:
             return found
         text = np.text
@@ -664,6 +675,8 @@ class Entities:
             return None
         cands = []
         for e in self.items:
+            if e.plural != np.plural:
+                continue  # "un soldat" is not "nos soldats"
             for head, comp in e.roles:
                 if head == np.head and (not np.complement or not comp or comp == np.complement):
                     cands.append(e)
