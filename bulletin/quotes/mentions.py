@@ -76,10 +76,6 @@ def is_speech_form(tok: Token) -> bool:
     return tok.kind == "word" and tok.low in lexicon().speech_forms
 
 
-def _in(tok: Token, section: str) -> bool:
-    return tok.kind in ("word", "enclitic") and tok.low in lexicon().word_class(section)
-
-
 def is_function_word(tok: Token) -> bool:
     return tok.low in lexicon().function_words
 

@@ -42,9 +42,6 @@ class Salience:
         self.mentions: deque[Mention] = deque(maxlen=64)
         self.prominence: dict[int, int] = {}
 
-    def new_paragraph(self) -> None:
-        """A paragraph break: the sentence counter skips one, so earlier mentions weigh less."""
-
     def add(self, entity: Entity, sentence: int, role: MentionRole) -> None:
         self.mentions.append(Mention(entity, sentence, role))
         if role in ("speaker", "subject"):
