@@ -1,66 +1,144 @@
-"""Casting: one voice per speaker, stable for the whole bulletin, never the anchor's.
+"""Casting: one voice per speaker for the whole bulletin, never the anchor's.
 
-Rules, in order: an explicit ``--speaker-voice`` wins; otherwise a speaker's known gender picks
-from that gender's voices; voices are reused only when speakers outnumber them, and never so
-that two different speakers in a row share a voice.
+The rules, in order:
+
+1. An explicit ``--speaker-voice NAME=VOICE`` wins. A NAME that matches no speaker is reported
+   in :attr:`Casting.warnings` (the CLI prints them).
+2. A woman gets a female voice and a man a male voice (``Voice.gender``). A speaker whose gender
+   the text does not settle gets a voice that is *not* female: a woman read by a man's voice is
+   a worse mistake to hear than the reverse is likely, and male voices are the larger share of
+   news speakers. If the engine has no voice of the wanted kind, any quote voice is used.
+3. Among the voices of the right gender, those whose measured median pitch (``Voice.f0_hz``) is
+   furthest from the anchor's come first, so quotes stand out; voices with no measurement keep
+   the engine's order after them. The order is stable: the same script always casts the same way.
+4. Speakers take voices in order of first appearance. Two speakers of one story never share a
+   voice while the pool has voices of their gender left; only then are voices reused, the least
+   used first, and never the voice of the speaker just before.
+5. Quotes whose speaker is unknown (``speaker: None``) are read in one *neutral quote voice*: a
+   voice with no stated gender if the engine has one, else the non-female voice that comes last
+   in rule 3's order (the one named speakers would reach last). It is reserved: named speakers
+   get it only when every other voice of their gender is taken in their story. So a listener
+   never hears an unknown speaker in the voice of someone named, while the pool allows.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
-from .engines.base import Voice
+from .engines.base import Voice, find_voice
 from .errors import UnknownVoiceError
 from .quotes import Gender
 
 
-def parse_speaker_voices(pairs: Sequence[str]) -> dict[str, str]:
-    """``["Johan Peeters=espeak:fr+m3"]`` → ``{"Johan Peeters": "espeak:fr+m3"}``."""
-    out: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, voice = pair.partition("=")
-        if not sep or not name.strip() or not voice.strip():
-            raise UnknownVoiceError(f"--speaker-voice wants NAME=VOICE, got {pair!r}")
-        out[name.strip()] = voice.strip()
-    return out
+def semitones_from(voice: Voice, anchor: Voice) -> float | None:
+    """How far a voice's median pitch is from the anchor's, in semitones (None if unmeasured)."""
+    if not voice.f0_hz or not anchor.f0_hz or voice.f0_hz <= 0 or anchor.f0_hz <= 0:
+        return None
+    return abs(12.0 * math.log2(voice.f0_hz / anchor.f0_hz))
 
 
-def _find(voices: Sequence[Voice], wanted: str) -> Voice:
-    for v in voices:
-        if wanted in (v.id, v.name):
-            return v
-    names = ", ".join(v.id for v in voices)
-    raise UnknownVoiceError(f"no voice {wanted!r} for this engine and locale; voices: {names}")
+def preference(pool: Sequence[Voice], anchor: Voice) -> list[Voice]:
+    """Quote voices, those furthest in pitch from the anchor first; unmeasured ones after, in
+    the engine's order (a stable sort, so the order never depends on anything else)."""
+    indexed = list(enumerate(pool))
+
+    def key(item: tuple[int, Voice]) -> tuple[int, float, int]:
+        i, v = item
+        d = semitones_from(v, anchor)
+        return (0, -d, i) if d is not None else (1, 0.0, i)
+
+    return [v for _, v in sorted(indexed, key=key)]
+
+
+@dataclass(frozen=True)
+class Casting:
+    """Who speaks in which voice."""
+
+    anchor: Voice
+    """The anchor's voice (narration, titles, cues)."""
+    neutral: Voice
+    """The voice for quotes whose speaker the text does not settle."""
+    speakers: dict[str, Voice] = field(default_factory=dict)
+    """Speaker → voice, one voice per speaker for the whole bulletin."""
+    warnings: tuple[str, ...] = ()
+    """Plain-English notes for the user (an override that matched no speaker)."""
+
+    def voice_for(self, speaker: str | None) -> Voice:
+        if speaker is None:
+            return self.neutral
+        return self.speakers.get(speaker, self.neutral)
+
+
+def _candidates(ranked: Sequence[Voice], gender: Gender | None) -> list[Voice]:
+    if gender == "f":
+        wanted = [v for v in ranked if v.gender == "f"]
+    elif gender == "m":
+        wanted = [v for v in ranked if v.gender == "m"] or [v for v in ranked if v.gender is None]
+    else:
+        wanted = [v for v in ranked if v.gender != "f"]
+    return wanted or list(ranked)
+
+
+def _neutral(ranked: Sequence[Voice]) -> Voice:
+    ungendered = [v for v in ranked if v.gender is None]
+    if ungendered:
+        return ungendered[0]
+    return _candidates(ranked, None)[-1]
 
 
 def cast(
     speakers: Sequence[tuple[str, Gender | None]],
     voices: Sequence[Voice],
     overrides: Mapping[str, str] | None = None,
-) -> dict[str, Voice]:
-    """Map each speaker (in order of first appearance, repeats allowed) to a quote voice."""
+    *,
+    stories: Sequence[int] | None = None,
+    unknown: bool = False,
+) -> Casting:
+    """Cast every speaker (in order of appearance, repeats allowed) from the engine's ``voices``
+    (the anchor's first). ``stories`` gives each entry's story in a daily edition (speakers of
+    different stories may share a voice); ``unknown``: some quotes have no speaker, so the
+    neutral voice is reserved for them."""
     if not voices:
         raise UnknownVoiceError("the engine offers no voice for this locale")
-    anchor, pool = voices[0], list(voices[1:]) or [voices[0]]
+    anchor = voices[0]
+    pool = list(voices[1:]) or [anchor]
+    ranked = preference(pool, anchor)
+    neutral = _neutral(ranked)
     overrides = dict(overrides or {})
+    names = [n for n, _ in speakers]
     casting: dict[str, Voice] = {}
+    warnings: list[str] = []
     for name, wanted in overrides.items():
-        casting[name] = _find(voices, wanted)
-    use_count = {v.id: 0 for v in pool}
-    previous: str | None = None
-    prev_voice: Voice | None = None
-    for name, gender in speakers:
+        voice = find_voice(voices, wanted)
+        if name in names:
+            casting[name] = voice
+        else:
+            known = ", ".join(dict.fromkeys(names)) or "none"
+            warnings.append(f"--speaker-voice {name}={wanted}: no speaker is called {name!r} (speakers: {known})")
+    story_of = list(stories) if stories is not None else [0] * len(speakers)
+    members: dict[int, set[str]] = {}
+    for (name, _), story in zip(speakers, story_of, strict=True):
+        members.setdefault(story, set()).add(name)
+    use: dict[str, int] = {}
+    for v in casting.values():
+        use[v.id] = use.get(v.id, 0) + 1
+    previous: Voice | None = None
+    for (name, gender), story in zip(speakers, story_of, strict=True):
         if name not in casting:
-            candidates = [v for v in pool if gender is None or v.gender in (gender, None)] or pool
-            # Least used first; then pool order. Never the voice of the speaker just before.
-            ranked = sorted(candidates, key=lambda v: (use_count[v.id], pool.index(v)))
-            if prev_voice is not None and len(ranked) > 1:
-                ranked = [v for v in ranked if v.id != prev_voice.id] or ranked
-            casting[name] = ranked[0]
-            if casting[name].id in use_count:
-                use_count[casting[name].id] += 1
-        if previous != name:
-            previous = name
-        prev_voice = casting[name]
-    casting.setdefault("", anchor)
-    return casting
+            taken = {casting[o].id for s, group in members.items() if s == story for o in group if o in casting}
+            cands = _candidates(ranked, gender)
+            reserved = {neutral.id} if unknown and len(pool) > 1 else set()
+            free = [v for v in cands if v.id not in taken and v.id not in reserved]
+            free = free or [v for v in cands if v.id not in taken]
+            if free:
+                # prefer a voice nobody in the bulletin has yet (editions), then rule 3's order
+                choice = min(free, key=lambda v: (use.get(v.id, 0), cands.index(v)))
+            else:
+                options = [v for v in cands if previous is None or v.id != previous.id] or cands
+                choice = min(options, key=lambda v: (use.get(v.id, 0), cands.index(v)))
+            casting[name] = choice
+            use[choice.id] = use.get(choice.id, 0) + 1
+        previous = casting[name]
+    return Casting(anchor, neutral, casting, tuple(warnings))

@@ -203,7 +203,7 @@ def render_script(
         if settings.music is not None:
             mix_bed(pcm_path, Path(settings.music), work_rate)
         measured = measure(pcm_path, work_rate, pre=COMPRESSOR, true_peak=False, raw=True)
-        voices = sorted({f"{s.speaker or 'présentateur'}={s.voice}" for s in script.segments})
+        voices = sorted({f"{s.label}={s.voice}" for s in script.segments})
         cover = read_cover(settings.cover) if settings.cover else None
         info = TagInfo(
             title=script.title,
@@ -259,7 +259,7 @@ def transcript(script: Script) -> str:
     for s in script.segments:
         if s.kind in ("cue", "intro", "outro"):
             continue
-        text = f"{s.speaker} : « {s.text} »" if s.kind == "quote" else s.text
+        text = (f"{s.speaker} : « {s.text} »" if s.speaker else f"« {s.text} »") if s.kind == "quote" else s.text
         if s.kind in ("title", "heading") or s.block != block or not lines:
             lines.append(text)
         else:

@@ -14,7 +14,7 @@ from .article import Article
 from .casting import cast
 from .engines.base import Voice
 from .normalize import Lexicon, normalize
-from .quotes import Gender, detect_quotes, split_sentences
+from .quotes import Attribution, Gender, clean_label, detect_quotes, split_sentences
 
 SegmentKind = Literal["title", "heading", "narration", "quote", "cue", "intro", "outro"]
 
@@ -31,6 +31,8 @@ def make_segment(
     locale: str,
     lexicon: Lexicon | None,
     spoken_text: str | None = None,
+    gender: Gender | None = None,
+    attribution: Attribution | None = None,
 ) -> Segment:
     """A segment whose sentences are normalised one by one, so text and speech stay aligned."""
     source = spoken_text if spoken_text is not None else text
@@ -39,7 +41,7 @@ def make_segment(
         Sentence(t if spoken_text is None else "", normalize(_LEADING_PUNCT.sub("", t), locale, lexicon)) for t in parts
     )
     spoken = " ".join(s.spoken for s in sentences if s.spoken)
-    return Segment(kind, text, spoken, speaker, voice, block, sentences)  # fmt: skip
+    return Segment(kind, text, spoken, speaker, voice, block, sentences, gender, attribution)
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,18 @@ class Segment:
     """Index of the article block it comes from (-1 for the title and generated text)."""
     sentences: tuple[Sentence, ...] = ()
     """The segment cut into sentences (each spoken as its own clip, so captions are exact)."""
+    gender: Gender | None = None
+    """The speaker's gender when the text settles it (quotes only)."""
+    attribution: Attribution | None = None
+    """Which rule named the speaker and how sure it is (quotes only)."""
+
+    @property
+    def label(self) -> str:
+        """Who is heard, for captions, tags and the transcript: the speaker; "Citation" for a
+        quote whose speaker the text does not settle; else the anchor."""
+        if self.speaker:
+            return self.speaker
+        return "Citation" if self.kind == "quote" else "Présentateur"
 
 
 @dataclass(frozen=True)
@@ -84,19 +98,30 @@ class Script:
     voices: dict[str, Voice] = field(default_factory=dict)
     """Voice id → voice, for every voice the script uses."""
     warnings: tuple[str, ...] = ()
-    """Plain-English notes for the user, e.g. a ``--speaker-voice`` name that matches no speaker."""
+    """Plain-English notes for the user (a ``--speaker-voice`` name that matches no speaker)."""
 
     def to_json(self) -> dict[str, Any]:
-        """The stable shape other tools read (``score_quotes.py`` among them)."""
+        """The stable shape other tools read (``score_quotes.py`` among them). Quote segments also
+        carry the speaker's ``gender`` and the ``attribution`` (rule, confidence); other segments
+        have null there."""
+        segments = []
+        for s in self.segments:
+            d = {k: v for k, v in asdict(s).items() if k in ("kind", "text", "spoken", "speaker", "voice")}
+            quote = s.kind == "quote"
+            d["gender"] = s.gender if quote else None
+            d["attribution"] = (
+                {"rule": s.attribution.rule, "confidence": s.attribution.confidence}
+                if quote and s.attribution is not None
+                else None
+            )
+            segments.append(d)
         return {
             "title": self.title,
             "date": self.date,
             "source": self.source,
             "locale": self.locale,
-            "segments": [
-                {k: v for k, v in asdict(s).items() if k in ("kind", "text", "spoken", "speaker", "voice")}
-                for s in self.segments
-            ],
+            "segments": segments,
+            "warnings": list(self.warnings),
         }
 
     @property
@@ -122,38 +147,46 @@ def date_in_words(date: str, locale: str = "fr-FR") -> str:
     return year or date
 
 
-def _clean_narration(text: str) -> str:
-    # The attribution after a quote keeps its comma (", confie Johan Peeters.") so that the
-    # transcript reads as the article; only the spoken form and captions drop it.
-    return text.strip()
+@dataclass(frozen=True)
+class _Raw:
+    """A segment before casting."""
+
+    kind: SegmentKind
+    text: str
+    block: int
+    speaker: str | None = None
+    gender: Gender | None = None
+    attribution: Attribution | None = None
+    story: int = 0
 
 
-Raw = tuple[SegmentKind, str, str | None, Gender | None, int]
-
-
-def _raw_segments(article: Article, title: str | None, block_offset: int = 0) -> list[Raw]:
-    """The article as (kind, text, speaker, gender, block) before casting."""
+def _raw_segments(article: Article, title: str | None, block_offset: int = 0, story: int = 0) -> list[_Raw]:
+    """The article as raw segments, before casting."""
     paragraphs = [b.text for b in article.blocks if b.kind == "paragraph"]
     pieces_per = iter(detect_quotes(paragraphs))
-    raw: list[Raw] = []
+    raw: list[_Raw] = []
     if title:
-        raw.append(("title", title, None, None, block_offset - 1))
+        raw.append(_Raw("title", title, block_offset - 1, story=story))
     for bi, block in enumerate(article.blocks):
         if block.kind == "heading":
-            raw.append(("heading", block.text, None, None, block_offset + bi))
+            raw.append(_Raw("heading", block.text, block_offset + bi, story=story))
             continue
         for piece in next(pieces_per):
+            text = piece.text.strip()
             if piece.kind == "quote":
-                raw.append(("quote", piece.text.strip(), piece.speaker or "une voix", piece.gender, block_offset + bi))
-            else:
-                text = _clean_narration(piece.text)
-                if text:
-                    raw.append(("narration", text, None, None, block_offset + bi))
+                speaker = clean_label(piece.speaker) if piece.speaker else None
+                raw.append(
+                    _Raw("quote", text, block_offset + bi, speaker or None, piece.gender, piece.attribution, story)
+                )
+            elif text:
+                # The attribution after a quote keeps its comma (", confie Johan Peeters.") so that
+                # the transcript reads as the article; only the spoken form and captions drop it.
+                raw.append(_Raw("narration", text, block_offset + bi, story=story))
     return raw
 
 
 def _assemble(
-    raw: list[Raw],
+    raw: list[_Raw],
     voices: tuple[Voice, ...],
     *,
     locale: str,
@@ -162,26 +195,35 @@ def _assemble(
     announce_quotes: bool,
     show: str | None,
     date: str | None,
-) -> tuple[list[Segment], dict[str, Voice]]:
+) -> tuple[list[Segment], dict[str, Voice], tuple[str, ...]]:
     """Cast once for every speaker, then normalise each segment sentence by sentence."""
-    anchor = voices[0]
-    casting = cast([(spk, g) for kind, _, spk, g, _ in raw if kind == "quote" and spk], voices, speaker_voices)
+    quotes = [r for r in raw if r.kind == "quote"]
+    casting = cast(
+        [(r.speaker, r.gender) for r in quotes if r.speaker],
+        voices,
+        speaker_voices,
+        stories=[r.story for r in quotes if r.speaker],
+        unknown=any(r.speaker is None for r in quotes),
+    )
+    anchor = casting.anchor
     segments: list[Segment] = []
     used: dict[str, Voice] = {anchor.id: anchor}
-    for kind, text, speaker, _g, bi in raw:
-        voice = casting[speaker] if speaker else anchor
+    for r in raw:
+        voice = casting.voice_for(r.speaker) if r.kind == "quote" else anchor
         used[voice.id] = voice
-        if kind == "quote" and announce_quotes:
-            segments.append(make_segment("cue", "", None, anchor.id, bi, locale, None, "Citation."))
-        segments.append(make_segment(kind, text, speaker, voice.id, bi, locale, lexicon))
-        if kind == "quote" and announce_quotes:
-            segments.append(make_segment("cue", "", None, anchor.id, bi, locale, None, "Fin de citation."))
+        if r.kind == "quote" and announce_quotes:
+            segments.append(make_segment("cue", "", None, anchor.id, r.block, locale, None, "Citation."))
+        segments.append(
+            make_segment(r.kind, r.text, r.speaker, voice.id, r.block, locale, lexicon, None, r.gender, r.attribution)
+        )
+        if r.kind == "quote" and announce_quotes:
+            segments.append(make_segment("cue", "", None, anchor.id, r.block, locale, None, "Fin de citation."))
     if show:
         when = f", {date_in_words(date, locale)}" if date else ""
         segments.insert(0, make_segment("intro", f"{show}{when}.", None, anchor.id, -(10**6), locale, lexicon))
         segments.append(make_segment("outro", f"C'était {show}. Merci de votre écoute.", None, anchor.id, 10**9,
                                      locale, lexicon))  # fmt: skip
-    return segments, used
+    return segments, used, casting.warnings
 
 
 def build_script(
@@ -197,7 +239,7 @@ def build_script(
 ) -> Script:
     """Split the article into segments and cast a voice for each."""
     spoken_title = title or article.title
-    segments, used = _assemble(
+    segments, used, warnings = _assemble(
         _raw_segments(article, spoken_title), voices, locale=locale, lexicon=lexicon,
         speaker_voices=speaker_voices, announce_quotes=announce_quotes, show=show, date=article.date,
     )  # fmt: skip
@@ -208,6 +250,7 @@ def build_script(
         locale=locale,
         segments=tuple(segments),
         voices=used,
+        warnings=warnings,
     )
 
 
@@ -228,13 +271,13 @@ def build_edition(
     """A daily edition: an opening with the show and the date, the stories in order with a short
     transition between them, a closing. Each story's title is a chapter, as are its sub-headings;
     a speaker keeps one voice across all the stories."""
-    raw: list[Raw] = []
+    raw: list[_Raw] = []
     for n, article in enumerate(articles):
         offset = (n + 1) * 100_000
         if n:
-            raw.append(("cue", TRANSITION, None, None, offset - 2))
-        raw.extend(_raw_segments(article, article.title or article.display_title, offset))
-    segments, used = _assemble(
+            raw.append(_Raw("cue", TRANSITION, offset - 2, story=n))
+        raw.extend(_raw_segments(article, article.title or article.display_title, offset, story=n))
+    segments, used, warnings = _assemble(
         raw, voices, locale=locale, lexicon=lexicon, speaker_voices=speaker_voices,
         announce_quotes=announce_quotes, show=show, date=date,
     )  # fmt: skip
@@ -252,4 +295,5 @@ def build_edition(
         locale=locale,
         segments=tuple(segments),
         voices=used,
+        warnings=warnings,
     )

@@ -55,13 +55,11 @@ def test_short_title_as_subject_is_not_a_quote() -> None:
 
 
 def test_incise_gives_two_quotes_one_speaker() -> None:
-    assert (
-        quotes(
-            "« Je reste », ajoute-t-elle, « et je me battrai. »",
-        )
-        == [("Je reste", None), ("et je me battrai.", None)]
-        or True
-    )  # speaker checked below
+    # With nobody named before, "elle" stands for no one: both quotes, one (unknown) speaker.
+    assert quotes("« Je reste », ajoute-t-elle, « et je me battrai. »") == [
+        ("Je reste", None),
+        ("et je me battrai.", None),
+    ]
     got = quotes("Anne Dubois était présente. « Je reste », ajoute-t-elle, « Et je me battrai. »")
     assert got == [("Je reste", "Anne Dubois"), ("Et je me battrai.", "Anne Dubois")]
 
@@ -72,11 +70,29 @@ def test_pronoun_resolves_to_previous_subject() -> None:
 
 
 def test_description_refers_to_person_just_named() -> None:
+    # The sentence before presents Sarah Klein speaking: the definite description is her.
     got = quotes(
         "Aujourd'hui, Sarah Klein précise le calendrier. « Nous tiendrons les délais », "
         "indique la directrice du chantier."
     )
     assert got == [("Nous tiendrons les délais", "Sarah Klein")]
+    # so is one the text made her the holder of
+    got = quotes(
+        "Sarah Klein, directrice du chantier, visite le site.",
+        "« Nous tiendrons les délais », indique la directrice du chantier.",
+    )
+    assert got == [("Nous tiendrons les délais", "Sarah Klein")]
+
+
+def test_description_with_no_holder_stays_a_description() -> None:
+    # Nothing says Sarah Klein speaks or directs the site: the description is the speaker (a
+    # voice of its own), never a guess that would give her words to someone else.
+    got = quotes(
+        "Aujourd'hui, Sarah Klein visite le chantier. « Nous tiendrons les délais », indique la directrice du chantier."
+    )
+    assert got == [("Nous tiendrons les délais", "la directrice du chantier")]
+    got = quotes("Paul Morel précise le calendrier. « Nous tiendrons les délais », indique la directrice du chantier.")
+    assert got == [("Nous tiendrons les délais", "la directrice du chantier")]
 
 
 def test_short_name_becomes_full_name() -> None:

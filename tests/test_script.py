@@ -7,14 +7,12 @@ import re
 
 from bulletin.article import parse_text
 from bulletin.casting import cast
-from bulletin.engines.base import Voice
+from bulletin.engines import get_engine
 from bulletin.script import build_script
 from bulletin.timeline import place
 
-VOICES = tuple(
-    Voice(f"t:{i}", "t", f"v{i}", "fr-FR", g)  # type: ignore[arg-type]
-    for i, g in enumerate(["m", "f", "m", "f", "m"])
-)
+# The real espeak-ng voice list (the anchor first); listing voices loads no library.
+VOICES = get_engine("espeak").voices("fr-FR")
 
 
 def words(s: str) -> list[str]:
@@ -28,19 +26,50 @@ def in_order(needle: list[str], hay: list[str]) -> bool:
 
 def test_casting_is_stable_and_never_anchor() -> None:
     c = cast([("A", None), ("B", "f"), ("A", None), ("C", "m"), ("D", None), ("E", None), ("F", None)], VOICES)
-    assert all(v.id != VOICES[0].id for name, v in c.items() if name)
-    assert c["B"].gender == "f" and c["C"].gender == "m"
+    assert all(v.id != VOICES[0].id for v in c.speakers.values())
+    assert c.speakers["B"].gender == "f" and c.speakers["C"].gender == "m"
     order = ["A", "B", "C", "D", "E", "F"]
     for a, b in itertools.pairwise(order):
-        assert c[a].id != c[b].id
+        assert c.speakers[a].id != c.speakers[b].id
+    assert cast([("A", None), ("B", "f")], VOICES) == cast([("A", None), ("B", "f")], VOICES)
 
 
 def test_speaker_voice_override_and_quote_cues() -> None:
     art = parse_text("« Il fait beau aujourd'hui », dit Paul Martin.")
-    s = build_script(art, VOICES, speaker_voices={"Paul Martin": "t:4"}, announce_quotes=True)
+    s = build_script(art, VOICES, speaker_voices={"Paul Martin": "espeak:fr+m7"}, announce_quotes=True)
     kinds = [x.kind for x in s.segments]
     assert kinds == ["cue", "quote", "cue", "narration"]
-    assert s.segments[1].voice == "t:4" and s.segments[0].spoken == "Citation."
+    assert s.segments[1].voice == "espeak:fr+m7" and s.segments[0].spoken == "Citation."
+    assert s.warnings == ()
+
+
+def test_override_for_nobody_is_a_warning() -> None:
+    art = parse_text("« Il fait beau aujourd'hui », dit Paul Martin.")
+    s = build_script(art, VOICES, speaker_voices={"Paul Matin": "espeak:fr+m7"})
+    assert len(s.warnings) == 1
+    assert "Paul Matin" in s.warnings[0] and "Paul Martin" in s.warnings[0]
+    assert s.to_json()["warnings"] == list(s.warnings)
+
+
+def test_json_has_gender_and_attribution_on_quotes_only() -> None:
+    art = parse_text(
+        "title: T\n\nLa maire, Anne Roux, était là. « Le pont ouvrira en juin », a-t-elle dit. "
+        "Le stade était plein. « Quelle ambiance ! »"
+    )
+    data = build_script(art, VOICES).to_json()
+    for seg in data["segments"]:
+        assert {"kind", "text", "spoken", "speaker", "voice", "gender", "attribution"} <= set(seg)
+        if seg["kind"] != "quote":
+            assert seg["gender"] is None and seg["attribution"] is None and seg["speaker"] is None
+    quotes = [seg for seg in data["segments"] if seg["kind"] == "quote"]
+    assert quotes[0]["speaker"] == "Anne Roux" and quotes[0]["gender"] == "f"
+    assert quotes[0]["attribution"]["rule"] == "incise" and 0.5 <= quotes[0]["attribution"]["confidence"] <= 1
+    assert quotes[1]["speaker"] is None and quotes[1]["attribution"] == {"rule": "none", "confidence": 0.0}
+    voices = {v.id: v for v in VOICES}
+    assert voices[quotes[0]["voice"]].gender == "f"
+    # the unknown speaker's neutral voice is not female, and not the named speaker's
+    assert voices[quotes[1]["voice"]].gender != "f" and quotes[1]["voice"] != quotes[0]["voice"]
+    assert "une voix" not in {seg["speaker"] for seg in data["segments"]}
 
 
 def test_timeline_pauses_and_chapters() -> None:

@@ -89,11 +89,13 @@ def script(
     from rich.table import Table
 
     table = Table(title=result.title, show_lines=False)
-    for col in ("#", "kind", "speaker", "voice", "spoken" if spoken else "text"):
+    for col in ("#", "kind", "speaker", "rule", "voice", "spoken" if spoken else "text"):
         table.add_column(col, overflow="fold")
     for i, s in enumerate(result.segments, 1):
         text = s.spoken if spoken or not s.text else s.text
-        table.add_row(str(i), s.kind, s.speaker or "", s.voice, text)
+        rule = f"{s.attribution.rule} {s.attribution.confidence:.2f}" if s.attribution else ""
+        speaker = s.speaker or ("(unknown)" if s.kind == "quote" else "")
+        table.add_row(str(i), s.kind, speaker, rule, s.voice, text)
     Console(width=max(100, Console().width)).print(table)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -131,7 +132,7 @@ class Engine(Protocol):
         ...
 
 
-def find_voice(voices: tuple[Voice, ...] | list[Voice], wanted: str) -> Voice:
+def find_voice(voices: Sequence[Voice], wanted: str) -> Voice:
     """The voice whose id or engine name is ``wanted``; an unknown one lists those that exist."""
     for v in voices:
         if wanted in (v.id, v.name):

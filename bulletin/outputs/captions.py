@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .writing import clean_text, speaker_label, write_text
+from .writing import clean_text, write_text
 
 if TYPE_CHECKING:
     from ..result import BulletinResult
@@ -23,19 +23,19 @@ def _escape(text: str) -> str:
     return clean_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def cues(result: BulletinResult) -> Iterator[tuple[int, int, str | None, str]]:
-    """(start ms, end ms, speaker, text) for every spoken sentence, in order."""
+def cues(result: BulletinResult) -> Iterator[tuple[int, int, str, str]]:
+    """(start ms, end ms, who is heard, text) for every spoken sentence, in order."""
     for p in result.timeline.placements:
         for part in p.parts:
             text = " ".join(clean_text(part.text or part.spoken).split()).lstrip(",;: ")
             if text and part.end_ms > part.start_ms:
-                yield part.start_ms, part.end_ms, p.segment.speaker, text
+                yield part.start_ms, part.end_ms, p.segment.label, text
 
 
 def write_vtt(result: BulletinResult, path: Path) -> Path:
     lines = ["WEBVTT", "", f"NOTE {_escape(result.script.title)}", ""]
     for n, (start, end, speaker, text) in enumerate(cues(result), 1):
-        voice = _escape(speaker_label(speaker)).replace("\n", " ")
+        voice = _escape(speaker).replace("\n", " ")
         lines += [str(n), f"{_stamp(start, '.')} --> {_stamp(end, '.')}", f"<v {voice}>{_escape(text)}", ""]
     return write_text(path, "\n".join(lines))
 

@@ -49,7 +49,7 @@ def nav_points(result: BulletinResult) -> list[NavPoint]:
             heading_level = 2
             starts.append((2, p.segment.text, p.start_ms))
         elif p.segment.kind == "quote":
-            label = f"{p.segment.speaker or 'Citation'} : {p.segment.text}"
+            label = f"{p.segment.label} : {p.segment.text}"
             starts.append((heading_level + 1, label[:120] + ("…" if len(label) > 120 else ""), p.start_ms))
     starts[0] = (1, starts[0][1], 0)
     points = []

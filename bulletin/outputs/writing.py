@@ -49,6 +49,3 @@ def clean_text(text: str) -> str:
     captions and players show them as garbage)."""
     return _CONTROL.sub("", text)
 
-
-def speaker_label(speaker: str | None) -> str:
-    return speaker or "Présentateur"

@@ -1,0 +1,103 @@
+"""Who a pronoun stands for: salience, not general coreference (DESIGN.md §6).
+
+Every mention of an entity is remembered with the sentence it is in and the part it plays:
+the speaker of a quote, the subject of a sentence, a source introduced by "Selon / Pour X,", or
+anything else (an object, a complement). A pronoun goes to the entity with the best score:
+the part it played (speakers and subjects over objects), how many sentences back it was, and
+gender agreement (a mismatch rules it out). A close second means the text does not settle it.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Literal
+
+from .lexicon import Gender
+from .mentions import Entity
+
+MentionRole = Literal["speaker", "subject", "source", "other"]
+
+_WEIGHT: dict[MentionRole, float] = {"speaker": 3.0, "subject": 2.5, "source": 2.5, "other": 0.5}
+_PREVIOUS = 0.5  # the sentence just before costs little: its subject is the usual antecedent
+_PER_SENTENCE = 1.0  # each sentence further back
+_REACH = 6  # sentences back that a pronoun may reach
+_PROMINENCE = 0.25  # per earlier time an entity was a subject or a speaker (the article's topic)
+_MAX_PROMINENCE = 1.5
+_UNKNOWN_GENDER = 0.75
+
+
+@dataclass(frozen=True)
+class Mention:
+    entity: Entity
+    sentence: int
+    """Global sentence counter of the article."""
+    role: MentionRole
+
+
+class Salience:
+    """Recent mentions of one article, in order."""
+
+    def __init__(self) -> None:
+        self.mentions: deque[Mention] = deque(maxlen=64)
+        self.prominence: dict[int, int] = {}
+
+    def add(self, entity: Entity, sentence: int, role: MentionRole) -> None:
+        self.mentions.append(Mention(entity, sentence, role))
+        if role in ("speaker", "subject"):
+            self.prominence[entity.id] = self.prominence.get(entity.id, 0) + 1
+
+    def recent(self) -> list[Entity]:
+        """Entities most recently mentioned first (each once)."""
+        seen: list[Entity] = []
+        for m in reversed(self.mentions):
+            if m.entity not in seen:
+                seen.append(m.entity)
+        return seen
+
+    def scores(self, gender: Gender | None, plural: bool, sentence: int) -> list[tuple[float, Entity]]:
+        """Candidates for a pronoun in ``sentence``, best first: persons before anything else."""
+        best: dict[int, tuple[float, Entity]] = {}
+        for m in self.mentions:
+            back = sentence - m.sentence
+            if back < 0 or back > _REACH:
+                continue
+            e = m.entity
+            many = e.plural or e.kind == "group"
+            if plural != many and not (plural and e.kind == "org"):
+                continue
+            eg = e.gender
+            mismatch = gender is not None and eg is not None and eg != gender
+            if mismatch and e.settled:
+                continue
+            score = _WEIGHT[m.role] - (0.0 if back == 0 else _PREVIOUS + _PER_SENTENCE * (back - 1))
+            if mismatch:
+                score -= 1.0  # "l'expert … Elle explique": a masculine role noun settles little
+            score += min(_MAX_PROMINENCE, _PROMINENCE * self.prominence.get(e.id, 0))
+            if gender is not None and eg is None:
+                score -= _UNKNOWN_GENDER
+            if e.id not in best or best[e.id][0] < score:
+                best[e.id] = (score, e)
+        ranked = sorted(best.values(), key=lambda x: (-x[0], -x[1].id))
+        if not plural:
+            # "il"/"elle" stand for a person whenever one fits; an organisation only when none does
+            persons = [x for x in ranked if x[1].kind == "person"]
+            return persons or ranked
+        return ranked
+
+    def resolve(self, pronoun: str, sentence: int) -> tuple[Entity | None, float]:
+        """The entity ``il``/``elle``/``ils``/``elles`` stands for, and the confidence (0–1)."""
+        low = pronoun.lower()
+        gender: Gender | None = "f" if low.startswith("elle") else ("m" if low.startswith("il") else None)
+        ranked = self.scores(gender, low.endswith("s") and low != "on", sentence)
+        if not ranked or ranked[0][0] < -2.5:
+            return None, 0.0
+        top = ranked[0][0]
+        if len(ranked) == 1:
+            conf = 0.9 if top >= 1.0 else (0.75 if top >= 0.0 else 0.55)
+        else:
+            margin = top - ranked[1][0]
+            conf = 0.9 if margin >= 1.5 else 0.75 if margin >= 0.75 else 0.55 if margin >= 0.25 else 0.35
+            if top < 0.0:
+                conf = min(conf, 0.55)
+        return ranked[0][1], conf

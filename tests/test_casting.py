@@ -1,0 +1,116 @@
+"""Casting on the real espeak-ng voice list: gender, one voice per person, distinct voices,
+pitch preference, the neutral voice for unknown speakers, overrides."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import pytest
+
+from bulletin.casting import cast, preference
+from bulletin.engines import get_engine
+from bulletin.engines.base import Voice
+from bulletin.errors import UnknownVoiceError
+from bulletin.settings import parse_pairs
+
+VOICES = get_engine("espeak").voices("fr-FR")
+ANCHOR = VOICES[0]
+
+
+def test_real_voice_list_has_both_genders() -> None:
+    # the rules below are only meaningful if the pool offers women's and men's voices
+    pool = VOICES[1:]
+    assert {v.gender for v in pool} == {"f", "m"}
+
+
+def test_women_get_female_voices_men_male_unknown_never_female() -> None:
+    speakers = [("Anne", "f"), ("Paul", "m"), ("X", None), ("Léa", "f"), ("Marc", "m"), ("Y", None)]
+    c = cast(speakers, VOICES)  # type: ignore[arg-type]
+    assert c.speakers["Anne"].gender == "f" and c.speakers["Léa"].gender == "f"
+    assert c.speakers["Paul"].gender == "m" and c.speakers["Marc"].gender == "m"
+    assert c.speakers["X"].gender != "f" and c.speakers["Y"].gender != "f"
+    assert ANCHOR not in c.speakers.values()
+
+
+def test_one_voice_per_speaker_and_no_sharing_while_the_pool_lasts() -> None:
+    speakers = [("A", "f"), ("B", "m"), ("A", "f"), ("C", "f"), ("B", "m"), ("D", "m"), ("E", None)]
+    c = cast(speakers, VOICES)  # type: ignore[arg-type]
+    voices = [c.speakers[n].id for n in "ABCDE"]
+    assert len(set(voices)) == 5
+
+
+def test_same_input_same_casting() -> None:
+    speakers = [("A", None), ("B", "f"), ("C", "m")]
+    assert cast(speakers, VOICES) == cast(list(speakers), tuple(VOICES))  # type: ignore[arg-type]
+
+
+def test_more_speakers_than_voices_reuse_least_used_never_the_previous_one() -> None:
+    women = [(f"F{i}", "f") for i in range(7)]
+    c = cast(women, VOICES)  # type: ignore[arg-type]
+    female = [v for v in VOICES[1:] if v.gender == "f"]
+    assert {c.speakers[n].id for n, _ in women} == {v.id for v in female}
+    assert all(c.speakers[n].gender == "f" for n, _ in women)
+    for (a, _), (b, _) in itertools.pairwise(women):
+        assert c.speakers[a].id != c.speakers[b].id
+
+
+def with_pitch(hz: dict[str, float]) -> tuple[Voice, ...]:
+    return tuple(dataclasses.replace(v, f0_hz=hz.get(v.name)) for v in VOICES)
+
+
+def test_voices_furthest_in_pitch_from_the_anchor_come_first() -> None:
+    # anchor 100 Hz; m7 at 125 Hz (+3.9 st) beats m3 at 94 Hz (-1.1 st) and m1 at 89 Hz (-2.0 st)
+    voices = with_pitch({"fr": 100.0, "fr+m3": 94.0, "fr+m1": 89.0, "fr+m7": 125.0})
+    ranked = [v.name for v in preference(voices[1:], voices[0]) if v.gender == "m"]
+    assert ranked[:3] == ["fr+m7", "fr+m1", "fr+m3"]
+    assert ranked[3:] == ["fr+m6"]  # not measured: after the measured ones, in the engine's order
+    c = cast([("Paul", "m"), ("Marc", "m")], voices)
+    assert c.speakers["Paul"].name == "fr+m7" and c.speakers["Marc"].name == "fr+m1"
+
+
+def test_without_measurements_the_engine_order_is_kept() -> None:
+    assert preference(VOICES[1:], ANCHOR) == list(VOICES[1:])
+
+
+def test_unknown_speakers_get_the_neutral_voice_kept_apart() -> None:
+    men = [(f"M{i}", "m") for i in range(3)]
+    c = cast(men, VOICES, unknown=True)  # type: ignore[arg-type]
+    assert c.neutral.gender != "f" and c.neutral != ANCHOR
+    assert c.voice_for(None) == c.neutral
+    assert c.neutral.id not in {v.id for v in c.speakers.values()}
+    # once every other male voice is taken, the neutral voice is shared rather than a woman's used
+    many = [(f"M{i}", "m") for i in range(5)]
+    c2 = cast(many, VOICES, unknown=True)  # type: ignore[arg-type]
+    assert all(v.gender == "m" for v in c2.speakers.values())
+    assert c2.neutral.id in {v.id for v in c2.speakers.values()}
+
+
+def test_neutral_voice_is_an_ungendered_one_when_the_engine_has_it() -> None:
+    extra = Voice("espeak:fr+x", "espeak", "fr+x", "fr-FR", None)
+    c = cast([("A", "m")], (*VOICES, extra), unknown=True)
+    assert c.neutral == extra
+
+
+def test_overrides_win_and_unknown_names_are_warnings() -> None:
+    c = cast([("Paul", "m")], VOICES, {"Paul": "espeak:fr+f4", "Paulo": "fr+m3"})
+    assert c.speakers["Paul"].id == "espeak:fr+f4"
+    assert len(c.warnings) == 1 and "Paulo" in c.warnings[0] and "Paul" in c.warnings[0]
+    with pytest.raises(UnknownVoiceError, match="no voice 'fr\\+zz'"):
+        cast([("Paul", "m")], VOICES, {"Paul": "fr+zz"})
+
+
+def test_speakers_of_different_stories_may_share_but_a_person_keeps_one_voice() -> None:
+    speakers = [("A", "f"), ("B", "f"), ("A", "f"), ("C", "f"), ("D", "f"), ("E", "f")]
+    stories = [0, 0, 1, 1, 2, 2]
+    c = cast(speakers, VOICES, stories=stories)  # type: ignore[arg-type]
+    assert c.speakers["A"].id != c.speakers["B"].id and c.speakers["A"].id != c.speakers["C"].id
+    assert c.speakers["D"].id != c.speakers["E"].id
+
+
+def test_no_voice_at_all_is_an_error_and_parse_pairs() -> None:
+    with pytest.raises(UnknownVoiceError):
+        cast([("A", None)], ())
+    assert parse_pairs(["Johan Peeters=espeak:fr+m3"]) == {"Johan Peeters": "espeak:fr+m3"}
+    with pytest.raises(UnknownVoiceError):
+        parse_pairs(["nobody"])
