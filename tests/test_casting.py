@@ -11,7 +11,7 @@ import pytest
 from bulletin.casting import cast, preference
 from bulletin.engines import get_engine
 from bulletin.engines.base import Voice
-from bulletin.errors import UnknownVoiceError
+from bulletin.errors import ConfigError, UnknownVoiceError
 from bulletin.settings import parse_pairs
 
 VOICES = get_engine("espeak").voices("fr-FR")
@@ -112,5 +112,5 @@ def test_no_voice_at_all_is_an_error_and_parse_pairs() -> None:
     with pytest.raises(UnknownVoiceError):
         cast([("A", None)], ())
     assert parse_pairs(["Johan Peeters=espeak:fr+m3"]) == {"Johan Peeters": "espeak:fr+m3"}
-    with pytest.raises(UnknownVoiceError):
+    with pytest.raises(ConfigError, match="NAME=VOICE"):
         parse_pairs(["nobody"])

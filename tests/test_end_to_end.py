@@ -87,7 +87,7 @@ def test_seed_transcript_holds_every_word(seed_mp3: Path) -> None:
 def test_seed_quotes_in_other_voices(seed_mp3: Path) -> None:
     tag = ID3(seed_mp3)
     voices = dict(pair.split("=") for pair in tag.getall("TXXX:voices")[0].text[0].split("; "))
-    anchor = voices["présentateur"]
+    anchor = voices["Présentateur"]
     assert voices["Johan Peeters"] != anchor and voices["un soldat"] != anchor
     assert voices["Johan Peeters"] != voices["un soldat"]
 
