@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .article import Article, Block, _parse_html_plain, normalize_date, parse_html, read_article
+from .article import Article, Block, normalize_date, parse_html, parse_html_fragment, read_article
 from .errors import ArticleError, BulletinError
 
 ARTICLE_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
@@ -81,7 +81,7 @@ def stories_from_feed(data: bytes | str, origin: str) -> tuple[list[Story], list
         if entry.get("content"):
             html = entry["content"][0].get("value", "")
         html = html or entry.get("summary", "")
-        body = _parse_html_plain(f"<html><body>{html}</body></html>") if "<" in html else None
+        body = parse_html_fragment(html, key) if "<" in html else None
         blocks = body.blocks if body is not None else tuple(
             Block("paragraph", p.strip()) for p in re.split(r"\n\s*\n", html) if p.strip()
         )  # fmt: skip
