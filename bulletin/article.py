@@ -542,6 +542,9 @@ def parse_markdown(text: str) -> Article:
             drafts.append(_Draft("paragraph", _md_inline(" ".join(para)), quote))
             para.clear()
 
+    def signature_in(line: str) -> str | None:
+        return attribution_line(_md_inline(line)) if line.startswith(("—", "–", "―", "--")) else None
+
     for raw in text.split("\n"):
         line = raw.strip()
         q = _MD_QUOTE.match(line)
@@ -554,13 +557,13 @@ def parse_markdown(text: str) -> Article:
             if not line:
                 flush()
                 continue
-            signature = attribution_line(_md_inline(line))
+            signature = signature_in(line)
             if signature:  # "> — Paul Durand" closing the quote
                 flush()
                 drafts.append(_Draft("paragraph", signature, quote))
                 continue
         elif quote is not None:
-            if line and not attribution_line(_md_inline(line)) and not _MD_HEADING.match(line):
+            if line and not signature_in(line) and not _MD_HEADING.match(line):
                 para.append(line)  # a lazy continuation line belongs to the quote
                 continue
             flush()
@@ -581,7 +584,7 @@ def parse_markdown(text: str) -> Article:
                 if key not in headers:
                     headers[key] = m[2]
                     continue
-            signature = attribution_line(_md_inline(line))
+            signature = signature_in(line)
             if signature and not para and drafts and drafts[-1].quote is not None:
                 drafts.append(_Draft("paragraph", signature))  # the signature is a paragraph of its own
                 continue

@@ -174,8 +174,10 @@ def fetch(url: str, timeout: float = 15.0, *, max_bytes: int | None = None, max_
             return Download(url, bytes(body), response.headers.get("Content-Type", ""))
     except urllib.error.HTTPError as exc:
         exc.close()
-        reason = f" {exc.reason}" if exc.reason else ""
-        raise ArticleError(f"cannot download {url}: HTTP {exc.code}{reason}") from exc
+        if 300 <= exc.code < 400:  # urllib gives up on a redirect loop with a three-line message
+            raise ArticleError(f"cannot download {url}: too many redirects") from exc
+        reason = " ".join(str(exc.reason or "").split())[:80]
+        raise ArticleError(f"cannot download {url}: HTTP {exc.code}{' ' + reason if reason else ''}") from exc
     except (OSError, ValueError, http.client.HTTPException) as exc:  # URLError is an OSError
         raise ArticleError(f"cannot download {url}: {network_reason(exc, timeout)}") from exc
 

@@ -7,6 +7,8 @@ import contextlib
 import io
 import shutil
 import socket
+import ssl
+import subprocess
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -61,6 +63,10 @@ class _Handler(BaseHTTPRequestHandler):
             ctype, body = routes[self.path]
             self._head(200, ctype, len(body))
             self.wfile.write(body)
+        elif self.path == "/loop":
+            self.send_response(302)
+            self.send_header("Location", "/loop")
+            self.end_headers()
         elif self.path == "/declared-huge":
             self._head(200, HTML, MAX_DOWNLOAD + 1)
             self.wfile.write(b"<p>" + b"x" * 1000)
@@ -120,6 +126,7 @@ def test_load_article_from_urls(site: str) -> None:
     ("path", "message"),
     [
         ("/missing.html", "HTTP 404 Not Found"),
+        ("/loop", "too many redirects"),
         ("/declared-huge", "it is larger than 20 MB"),
         ("/endless", "it is larger than 20 MB"),
         ("/feed", "is an RSS/Atom feed, not an article: bulletin batch reads feeds"),
@@ -173,6 +180,29 @@ def test_network_errors_are_one_plain_line(silent_port: int, closed_port: int, m
 
     monkeypatch.setattr(socket, "getaddrinfo", no_such_name)  # DNS itself is not asked: no internet
     assert message("https://nouvelles.invalid/a") == "cannot download https://nouvelles.invalid/a: name not found"
+
+
+def test_a_certificate_that_is_not_trusted_is_one_line(tmp_path: Path) -> None:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)  # fmt: skip
+    server = _Site(("127.0.0.1", 0), _Handler)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    url = f"https://127.0.0.1:{server.server_address[1]}/page.html"
+    try:
+        with pytest.raises(ArticleError) as info:
+            fetch(url, 5)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+    assert str(info.value) == f"cannot download {url}: its certificate was not accepted"
 
 
 def test_load_article_from_standard_input() -> None:
