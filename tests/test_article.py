@@ -144,7 +144,11 @@ def test_markdown_title_header_line_and_toml_front_matter() -> None:
     assert (toml.title, toml.date, [b.text for b in toml.blocks]) == ("En TOML", "2016-03-22", ["Texte."])
     folded = parse_markdown('---\ntitle: >-\n  Un titre\n  sur deux lignes\ndate: 2025-01-02  # publiée\n'
                             'source: "https://exemple.be/a#b"\n---\nTexte.')  # fmt: skip
-    assert (folded.title, folded.date, folded.source) == ("Un titre sur deux lignes", "2025-01-02", "https://exemple.be/a#b")
+    assert (folded.title, folded.date, folded.source) == (
+        "Un titre sur deux lignes",
+        "2025-01-02",
+        "https://exemple.be/a#b",
+    )
     # a rule line above ordinary text is not front matter: nothing is lost
     ruled = parse_markdown("---\nUn paragraphe entre deux filets.\n---\n\nSuite.")
     assert [b.text for b in ruled.blocks] == ["Un paragraphe entre deux filets.", "Suite."]
@@ -216,6 +220,14 @@ def test_html_block_quotes_signed_after_or_in_footer_cite_figcaption(name: str) 
     assert not any("Rubrique" in t or "Cookies" in t or "Accueil" in t for t in texts)
 
 
+def test_moving_a_signature_keeps_accents_whatever_charset_the_page_declares() -> None:
+    page = (
+        "<html><head><meta charset='iso-8859-1'></head><body><article><p>Été déjà là.</p>"
+        "<blockquote><p>Ça va très bien.</p><footer>— Hélène Dupré</footer></blockquote></article></body></html>"
+    )
+    assert [b.text for b in parse_html(page).blocks] == ["Été déjà là.", "« Ça va très bien. »", "— Hélène Dupré"]
+
+
 def test_html_inline_q_keeps_its_marks() -> None:
     art = parse_html("<article><p>Elle a lancé <q>On verra bien</q> en partant.</p></article>")
     assert [b.text for b in art.blocks] == ["Elle a lancé « On verra bien » en partant."]
@@ -228,8 +240,11 @@ def test_html_inline_q_keeps_its_marks() -> None:
         ("<meta name='date' content='04/02/2025'>", "", "2025-02-04"),
         ("<meta itemprop='datePublished' content='2025-02-05'>", "", "2025-02-05"),
         ("", "<span itemprop='datePublished' content='2025-02-06'>6 février</span>", "2025-02-06"),
-        ('<script type="application/ld+json">[{"@type": "NewsArticle", "datePublished": "2025-02-07"}]</script>',
-         "", "2025-02-07"),
+        (
+            '<script type="application/ld+json">[{"@type": "NewsArticle", "datePublished": "2025-02-07"}]</script>',
+            "",
+            "2025-02-07",
+        ),
         ("", "<time datetime='2025-02-08T10:00'>8 février</time><time datetime='2025-01-01'>x</time>", "2025-02-08"),
         # "published" says more than a page's generic date, which can be its last change
         ("<meta name='date' content='2025-03-01'>", "<time datetime='2025-02-09'>9 février</time>", "2025-02-09"),

@@ -258,9 +258,11 @@ def test_collect_urls_feed_page_and_failures(site: str, closed_port: int) -> Non
 
 
 def test_feed_text_keeps_no_control_character() -> None:
-    feed = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title><item><guid>a</guid>'
-            b"<title>Un titre\x07 sonore</title><description>Un texte\x1b sans bruit.</description>"
-            b"</item></channel></rss>")
+    feed = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title><item><guid>a</guid>'
+        b"<title>Un titre\x07 sonore</title><description>Un texte\x1b sans bruit.</description>"
+        b"</item></channel></rss>"
+    )
     (story,), failures = stories_from_feed(feed, "flux.xml")
     assert (story.article.title, story.article.blocks[0].text) == ("Un titre sonore", "Un texte sans bruit.")
     assert story.article.warnings == ("dropped 2 control characters from the text (ESC, BEL)",) and not failures
