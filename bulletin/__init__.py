@@ -12,6 +12,7 @@ from .pipeline import Options, make_bulletin, make_script, render_script
 from .result import BulletinResult
 from .script import Script, Segment, build_script
 from .settings import Settings
+from .sources import load_article
 
 __version__ = "0.1.0"
 
@@ -25,6 +26,7 @@ __all__ = [
     "Segment",
     "Settings",
     "build_script",
+    "load_article",
     "make_bulletin",
     "make_script",
     "normalize",

@@ -902,5 +902,7 @@ def slugify(text: str, max_length: int = 60) -> str:
     """A file-name-safe slug: ASCII letters and digits joined by dashes, never empty."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    slug = slug[:max_length].rstrip("-")
-    return slug or "bulletin"
+    if len(slug) > max_length:  # cut at a word boundary, unless the first word alone is too long
+        cut = slug.rfind("-", 0, max_length + 1)
+        slug = slug[: cut if cut > 0 else max_length]
+    return slug.rstrip("-") or "bulletin"

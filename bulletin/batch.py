@@ -38,6 +38,8 @@ if sys.platform != "win32":
 STATE_NAME = ".bulletin-state.json"
 LOCK_NAME = ".bulletin.lock"
 RATE_NAME = ".bulletin-rate"
+DEFAULT_SHOW = "Le journal"
+"""The name a daily edition announces (and is filed under) when the show has none."""
 _SAFE_NAME = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,120}\.mp3")
 
 
@@ -212,7 +214,7 @@ def plan(stories: list[Story], settings: Settings, state: dict[str, Any], today:
         by_date.setdefault(_day(s.article.date) or today, []).append(s)
     for date, group in sorted(by_date.items()):
         key = f"edition:{date}"
-        jobs.append(Job(name_for(key, date, settings.show or "edition"), key, tuple(group),
+        jobs.append(Job(name_for(key, date, settings.show or DEFAULT_SHOW), key, tuple(group),
                         fp([g.fingerprint for g in group]), date))  # fmt: skip
     return jobs
 
@@ -252,7 +254,7 @@ def run_job(job: Job, folder: str, settings: Settings, engine_name: str, limiter
     from .normalize import load_lexicon
     from .pipeline import engine_for, make_bulletin, render_script
     from .presets import get_preset
-    from .script import build_edition
+    from .script import TRANSITIONS, build_edition
 
     target = Path(folder) / job.name
     engine, _ = engine_for(replace(settings, engine=engine_name), limiter)
@@ -261,9 +263,10 @@ def run_job(job: Job, folder: str, settings: Settings, engine_name: str, limiter
     else:
         articles: list[Article] = [s.article for s in job.stories]
         script = build_edition(
-            articles, engine.voices(settings.locale), show=settings.show or "Le journal", date=job.date,
+            articles, engine.voices(settings.locale), show=settings.show or DEFAULT_SHOW, date=job.date,
             locale=settings.locale, lexicon=load_lexicon(settings.lexicon), speaker_voices=settings.speaker_voices,
             announce_quotes=settings.announce_quotes or get_preset(settings.preset).announce_quotes,
+            transitions=settings.transitions or TRANSITIONS,
         )  # fmt: skip
         result = render_script(script, target, settings, engine)
     files = {p.name: _file_facts(p) for p in result.files.values() if p.is_file()}
@@ -328,6 +331,7 @@ def run_batch(
     today = today or dt.date.today().isoformat()
     stories, failures = collect(inputs)
     summary = Summary(failed=[(f.key, f.reason) for f in failures], out_dir=out_dir)
+    summary.warnings = [f"{s.key}: {w}" for s in stories for w in s.article.warnings]
     with locked(out_dir):
         state = load_state(out_dir)
     jobs = plan(stories, settings, state, today)

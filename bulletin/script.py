@@ -13,6 +13,7 @@ from typing import Any, Literal
 from .article import Article
 from .casting import cast
 from .engines.base import Voice
+from .french import written_date
 from .normalize import Lexicon, normalize
 from .quotes import Attribution, Gender, clean_label, detect_quotes, split_sentences
 
@@ -254,7 +255,8 @@ def build_script(
     )
 
 
-TRANSITION = "Autre sujet."
+TRANSITIONS = ("Autre sujet.",)
+"""What the anchor says between two stories when the show sets nothing else."""
 
 
 def build_edition(
@@ -267,15 +269,19 @@ def build_edition(
     lexicon: Lexicon | None = None,
     speaker_voices: dict[str, str] | None = None,
     announce_quotes: bool = False,
+    transitions: tuple[str, ...] | list[str] = TRANSITIONS,
 ) -> Script:
     """A daily edition: an opening with the show and the date, the stories in order with a short
-    transition between them, a closing. Each story's title is a chapter, as are its sub-headings;
-    a speaker keeps one voice across all the stories."""
+    transition between them (the show's ``transitions``, used in turn), a closing. Each story's
+    title is a chapter, as are its sub-headings; a speaker keeps one voice across all the stories.
+    The written title carries the written date ("Le Journal, 22 mars 2016"); the date is spoken
+    in words only in the opening."""
     raw: list[_Raw] = []
+    said = tuple(t.strip() for t in transitions if t.strip()) or TRANSITIONS
     for n, article in enumerate(articles):
         offset = (n + 1) * 100_000
         if n:
-            raw.append(_Raw("cue", TRANSITION, offset - 2, story=n))
+            raw.append(_Raw("cue", said[(n - 1) % len(said)], offset - 2, story=n))
         raw.extend(_raw_segments(article, article.title or article.display_title, offset, story=n))
     segments, used, warnings = _assemble(
         raw, voices, locale=locale, lexicon=lexicon, speaker_voices=speaker_voices,
@@ -284,12 +290,12 @@ def build_edition(
     # The transition is generated text: spoken, but not the article's words.
     segments = [
         Segment("cue", "", s.spoken, None, s.voice, s.block, tuple(Sentence("", x.spoken) for x in s.sentences))
-        if s.kind == "cue" and s.text == TRANSITION
+        if s.kind == "cue" and s.text in said
         else s
         for s in segments
     ]
     return Script(
-        title=f"{show}, {date_in_words(date, locale).removeprefix('le ')}",
+        title=f"{show}, {written_date(date)}",
         date=date,
         source=None,
         locale=locale,

@@ -13,6 +13,7 @@ from pathlib import Path
 import feedparser
 import pytest
 from lxml import etree
+from mutagen.id3 import ID3
 
 from bulletin.errors import ConfigError
 from bulletin.settings import resolve
@@ -205,3 +206,35 @@ def test_missing_output_folder_is_created_and_bad_options_are_one_line(tmp_path:
     assert r.returncode == 1 and "cannot create" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     r = run_cli("batch", str(SAMPLE), "-o", str(tmp_path), "--edition", "weekly")
     assert r.returncode == 1 and "unknown edition" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_daily_edition_titles_dates_transitions_and_summary(inputs: Path, tmp_path: Path) -> None:
+    """Issue 16: written titles used the spoken date; an edition without --show spoke no date;
+    the summary came in completion order. Issue 13: transitions are set per show."""
+    (inputs / "corrompu.txt").unlink()
+    (inputs / "a3.txt").write_text(article("Conseil numéro 3", "2026-11-26", "Sofia Haddad", 3), encoding="utf-8")
+    (tmp_path / "bulletin.toml").write_text('transitions = ["Et maintenant, une autre histoire."]\n', "utf-8")
+    out = tmp_path / "out"
+    code, stdout, stderr = batch(str(inputs), "-o", str(out), "--edition", "daily", "--outputs", "mp3,json,chapters",
+                                 cwd=tmp_path)  # fmt: skip
+    assert code == 0, stderr
+    assert stderr.count("engine: espeak") == 1  # once per batch, however many bulletins
+    made = [line.split("/")[-1] for line in stdout.splitlines() if line.startswith("made")]
+    assert made == ["2026-11-26-le-journal.mp3", "2026-11-27-le-journal.mp3"]  # date order
+    manifest = json.loads((out / "2026-11-27-le-journal.json").read_text(encoding="utf-8"))
+    assert manifest["title"] == "Le journal, 27 novembre 2026"
+    assert ID3(out / "2026-11-27-le-journal.mp3")["TIT2"].text[0] == "Le journal, 27 novembre 2026"
+    spoken = [s["spoken"] for s in manifest["segments"]]
+    assert "vingt-sept novembre deux mille vingt-six" in spoken[0]  # spoken in words, without --show too
+    assert sum("Et maintenant, une autre histoire." in s for s in spoken) == 2  # between three stories
+    single = json.loads((out / "2026-11-26-le-journal.json").read_text(encoding="utf-8"))
+    assert "vingt-six novembre" in single["segments"][0]["spoken"]  # a one-story edition too
+
+
+def test_file_names_are_cut_at_a_word_boundary() -> None:
+    from bulletin.article import slugify
+
+    name = slugify("Le conseil communal de Namur adopte un budget exceptionnellement ambitieux pour 2027")
+    assert len(name) <= 60 and not name.endswith("-")
+    assert name == "le-conseil-communal-de-namur-adopte-un-budget"
+    assert slugify("x" * 80) == "x" * 60  # one word longer than the limit is cut where it must be

@@ -190,3 +190,71 @@ def test_the_private_apis_bulletin_relies_on_are_still_there() -> None:
     assert len(requests) == 1 and "batchexecute" in requests[0].url
     assert callable(ID3._write) and callable(save_frame)
     assert hasattr(TyperArgument, "_usage_display_name") and hasattr(TyperArgument, "display_type_rich")
+
+
+def test_make_reads_standard_input_and_script_reads_a_url(tmp_path: Path) -> None:
+    """Issue 16: 'bulletin make https://…' failed with 'no such file: https:/…', and '-' was not read."""
+    import subprocess
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    out = tmp_path / "stdin.mp3"
+    r = subprocess.run([sys.executable, "-m", "bulletin", "make", "-", "-o", str(out), "--engine", "espeak",
+                        "--outputs", "mp3", "-q"], input=SAMPLE.read_bytes(), capture_output=True,
+                       cwd=ROOT)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert str(out) in r.stdout.decode() and out.stat().st_size > 10_000
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "page.html").write_text(
+        "<html><head><meta property='article:published_time' content='2026-03-02'></head><body><article>"
+        "<h1>Le tram arrive à Liège</h1><p>Les rames circuleront dès lundi.</p>"
+        "<p>« Nous sommes prêts », a assuré la directrice du projet, Julie Masson.</p></article></body></html>",
+        encoding="utf-8",
+    )
+    handler = partial(SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *a: None  # type: ignore[method-assign]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        r2 = run_cli("script", f"{url}/page.html", "--format", "json")
+        missing = run_cli("script", f"{url}/nowhere.html")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert r2.returncode == 0, r2.stderr
+    script = __import__("json").loads(r2.stdout)
+    assert script["title"] == "Le tram arrive à Liège" and script["date"] == "2026-03-02"
+    assert [s["speaker"] for s in script["segments"] if s["kind"] == "quote"] == ["Julie Masson"]
+    assert missing.returncode == 1 and "nowhere.html" in missing.stderr and "404" in missing.stderr
+    assert missing.stderr.count("\n") == 1
+
+
+def test_warnings_for_an_unmatched_speaker_voice_and_a_repaired_article(tmp_path: Path) -> None:
+    """Issue 16: a --speaker-voice name that matched no speaker gave no warning; control
+    characters and impossible dates are read, with a warning."""
+    article = tmp_path / "a.txt"
+    article.write_text("title: Essai\ndate: 2019-13-45\n\nUn texte\x1b court.\n", encoding="utf-8")
+    r = run_cli("script", str(article), "--speaker-voice", "Personne Inconnue=espeak:fr+m1")
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.splitlines()
+    assert any("Personne Inconnue" in line and line.startswith("warning:") for line in lines), r.stderr
+    assert any("2019-13-45" in line for line in lines) and any("control character" in line for line in lines)
+
+
+def test_progress_is_in_english_with_real_totals(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    env = dict(os.environ, BULLETIN_PROGRESS="1", COLUMNS="100")
+    r = subprocess.run([sys.executable, "-m", "bulletin", "make", str(SAMPLE), "-o", str(tmp_path / "p.mp3"),
+                        "--engine", "espeak", "--no-cache", "--outputs", "mp3"], capture_output=True, text=True,
+                       cwd=ROOT, env=env)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "Speaking" in r.stderr and "Synthèse" not in r.stderr
+    totals = re.findall(r"(\d+)/(\d+) clips", r.stderr)
+    assert totals and all(int(total) > 0 for _, total in totals) and "None" not in r.stderr

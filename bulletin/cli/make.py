@@ -9,16 +9,22 @@ from typing import Annotated
 
 import typer
 
+from ..article import Article
 from ..settings import Settings
 from . import app
 from .options import ArticleArg, QuietOpt, print_files, progress_bar, say_engine, show_progress, warn, with_settings
 
 
-def read_input(spec: str) -> object:
-    """The article named on the command line: a file, a URL, or ``-`` for standard input."""
-    from ..article import read_article
+def read_input(spec: str) -> Article:
+    """The article named on the command line (a file, a URL, or ``-`` for standard input), with
+    what the reader worked around said on stderr."""
+    import sys
 
-    return read_article(spec)
+    from ..sources import load_article
+
+    article = load_article(spec, stdin=sys.stdin.buffer if spec == "-" else None)
+    warn([f"{spec}: {w}" for w in article.warnings])
+    return article
 
 
 @app.command(short_help="Article to tagged MP3 bulletin, with captions and chapters.")
@@ -49,7 +55,7 @@ def make(
 
     source = read_input(article)
     with progress_bar("Speaking", "clips", show_progress(quiet)) as tick:
-        result = make_bulletin(source, output, settings, progress=tick)  # type: ignore[arg-type]
+        result = make_bulletin(source, output, settings, progress=tick)
     say_engine(result.engine, result.reason)
     warn(result.warnings)
     print_files(result.files, result.duration_ms)
@@ -80,7 +86,7 @@ def script(
     """
     from ..pipeline import make_script
 
-    result = make_script(read_input(article), settings)  # type: ignore[arg-type]
+    result = make_script(read_input(article), settings)
     warn(result.warnings)
     if format is ScriptFormat.json:
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))

@@ -115,7 +115,8 @@ def progress_bar(label: str, unit: str, enabled: bool) -> Iterator[Callable[[int
         TextColumn("{task.fields[count]}"),
         TimeRemainingColumn(),
         transient=True,
-        console=Console(stderr=True),
+        # BULLETIN_PROGRESS=1 asks for the bar where stderr is not a terminal (logs, tests).
+        console=Console(stderr=True, force_terminal=True if os.environ.get("BULLETIN_PROGRESS") == "1" else None),
     ) as bar:
         task = bar.add_task(label, total=None, count="starting…")
 
