@@ -15,9 +15,8 @@ from .atomic import atomic_path, check_writable_dir
 from .cache import ClipCache, ClipSet, clip_key
 from .engines.base import AudioChunk, Engine, Voice, get_engine
 from .errors import ConfigError, EngineError, OutputError
-from .ffmpeg import encode_mp3
-from .loudness import COMPRESSOR, measure, normalise_filter
-from .mix import chime, load_audio, mix_bed, stream_render
+from .loudness import master
+from .mix import chime, load_audio, mix_bed, speech_spans, stream_render
 from .normalize import LOCALES, load_lexicon
 from .outputs import parse_outputs, write_sidecars
 from .outputs.id3 import TagInfo, write_tags
@@ -279,7 +278,6 @@ def render_script(
             raise OutputError(f"cannot write beside {target}: {exc.strerror or exc}") from exc
         if options.music is not None:
             mix_bed(pcm_path, Path(options.music), work_rate)
-        measured = measure(pcm_path, work_rate, pre=COMPRESSOR, true_peak=False, raw=True)
         voices = sorted({f"{s.speaker or 'présentateur'}={s.voice}" for s in script.segments})
         cover = read_cover(options.cover) if options.cover else None
         info = TagInfo(
@@ -296,8 +294,9 @@ def render_script(
         )
         wanted = parse_outputs(options.outputs)
         with atomic_path(target) as tmp:
-            encode_mp3(pcm_path, work_rate, tmp, bitrate=preset.bitrate, out_rate=preset.sample_rate,
-                       filters=normalise_filter(measured, preset.target))  # fmt: skip
+            # Compressor, clip levels (after it), loudness and limiter, then the encode: loudness.master.
+            master(pcm_path, work_rate, speech_spans(timeline), preset.target, tmp, bitrate=preset.bitrate,
+                   out_rate=preset.sample_rate)  # fmt: skip
             write_tags(tmp, info, timeline.chapters(script.title))
     result = BulletinResult(f"{engine.name} ({reason})", target, timeline.duration_ms, script, timeline)
     write_sidecars(result, wanted)
