@@ -149,6 +149,7 @@ def block_powers(kw: bytes | bytearray | mmap.mmap, start: int, end: int, step: 
     """Mean square (full scale = 1) of each ``step``-byte block of K-weighted s16 audio in
     ``kw[start:end]``; a last block shorter than half a step is left out."""
     full = (32768.0 * _KW_SCALE) ** 2
+    end = min(end, len(kw))
     out = []
     for a in range(start, end, step):
         b = min(a + step, end)
