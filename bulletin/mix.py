@@ -82,7 +82,9 @@ def speech_level(seg: AudioSegment) -> float | None:
 
 
 def level(seg: AudioSegment, target_dbfs: float = LEVEL_TARGET_DBFS) -> AudioSegment:
-    """Bring a clip's speech to ``target_dbfs`` so every voice sits at the same loudness."""
+    """Bring a clip's speech to ``target_dbfs`` (plain RMS): a first levelling, so the compressor
+    sees every voice at about one level. The levelling that the loudness promise rests on is
+    K-weighted and comes after the dynamics, in :func:`bulletin.loudness.master`."""
     current = speech_level(seg)
     if current is None:
         return seg
