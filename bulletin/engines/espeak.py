@@ -23,7 +23,7 @@ _LANG = {"fr-FR": "fr", "fr-BE": "fr-be", "fr-CH": "fr-ch", "fr-CA": "fr"}
 # Hz, label). Every quote voice sits at least 3.7 semitones from the anchor's median F0: men well
 # above (m3, m7) or below (m8, m4) it, never beside it as m3 at pitch 35 (-0.9 st) and m1 (-2.0 st)
 # did. The low men are m8 and m4 because their peaks are the gentlest of espeak's low voices: m6
-# at 75 Hz lost 0.6 LU to the limiter at -16 LUFS. F0 measured by scripts/measure_voices.py: its
+# at 75 Hz ended up to 0.6 LU under the anchor at -16 LUFS. F0 by scripts/measure_voices.py: its
 # test article made into a podcast bulletin, each voice's sentences cut out of the MP3, median
 # over voiced 40 ms frames (normalised autocorrelation); within 1 Hz for fr, fr-be and fr-ch.
 _VARIANTS: tuple[tuple[str, Gender, int, float, str], ...] = (
