@@ -28,6 +28,9 @@ with warnings.catch_warnings():
 SAMPLE_WIDTH = 2
 SILENCE_THRESHOLD_DBFS = -50.0
 FADE_MS = 5
+FADE_OUT_MS = 25
+"""espeak-ng often stops a clip at full level and goes on with digital zero: a 25 ms fade-out
+over the last sound ends it softly instead of on a cut (5 ms was too short to hear as a fade)."""
 LEVEL_TARGET_DBFS = -20.0
 _GATE_DBFS = -45.0
 _WINDOW_MS = 50
@@ -48,14 +51,18 @@ def to_segment(chunk: AudioChunk, sample_rate: int) -> AudioSegment:
 
 
 def trim(seg: AudioSegment) -> AudioSegment:
-    """Cut the engine's leading and trailing silence, so the timeline alone sets the pauses."""
+    """Cut the engine's leading and trailing silence, so the timeline alone sets the pauses, and
+    fade the last sound out (:data:`FADE_OUT_MS`): the fade ends where the sound ends, not on the
+    silence after it, where it would soften nothing."""
     if len(seg) == 0:
         return seg
     start = detect_leading_silence(seg, silence_threshold=SILENCE_THRESHOLD_DBFS, chunk_size=5)
     end = detect_leading_silence(seg.reverse(), silence_threshold=SILENCE_THRESHOLD_DBFS, chunk_size=5)
     if start >= len(seg) - end:
         return seg[:0]
-    out = seg[max(0, start - 10) : len(seg) - max(0, end - 30)]
+    out = seg[max(0, start - 10) : len(seg) - end]
+    if len(out) > 2 * FADE_OUT_MS:
+        return out.fade_in(FADE_MS).fade_out(FADE_OUT_MS)
     return out.fade_in(FADE_MS).fade_out(FADE_MS) if len(out) > 4 * FADE_MS else out
 
 
@@ -75,7 +82,9 @@ def speech_level(seg: AudioSegment) -> float | None:
 
 
 def level(seg: AudioSegment, target_dbfs: float = LEVEL_TARGET_DBFS) -> AudioSegment:
-    """Bring a clip's speech to ``target_dbfs`` so every voice sits at the same loudness."""
+    """Bring a clip's speech to ``target_dbfs`` (plain RMS): a first levelling, so the compressor
+    sees every voice at about one level. The levelling that the loudness promise rests on is
+    K-weighted and comes after the dynamics, in :func:`bulletin.loudness.master`."""
     current = speech_level(seg)
     if current is None:
         return seg
@@ -105,6 +114,12 @@ def chime(sample_rate: int) -> AudioSegment:
     b = Sine(1318.5, sample_rate=sample_rate).to_audio_segment(duration=420, volume=-18).fade_out(380)
     out = (a + b).set_channels(1).set_sample_width(SAMPLE_WIDTH)
     return out.fade_in(5)
+
+
+def speech_spans(timeline: Timeline) -> list[tuple[int, int]]:
+    """Start and end (ms) of every spoken clip, the unit that mastering levels; jingles are
+    not clips and keep their own level."""
+    return [(q.start_ms, q.end_ms) for p in timeline.placements for q in p.parts if q.end_ms > q.start_ms]
 
 
 def _ms_frames(ms: int, rate: int) -> int:

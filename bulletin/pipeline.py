@@ -21,9 +21,8 @@ from .engines.base import AudioChunk, Engine, get_engine
 from .engines.ratelimit import RateLimiter
 from .engines.stack import engine_summary, open_engine
 from .errors import ConfigError, OutputError
-from .ffmpeg import encode_mp3
-from .loudness import COMPRESSOR, measure, normalise_filter
-from .mix import chime, load_audio, mix_bed, stream_render
+from .loudness import master
+from .mix import chime, load_audio, mix_bed, speech_spans, stream_render
 from .normalize import load_lexicon
 from .outputs import parse_outputs, write_sidecars
 from .outputs.id3 import TagInfo, write_tags
@@ -192,7 +191,7 @@ def render_script(
     intro = load_audio(settings.intro, work_rate) if settings.intro else (chime(work_rate) if settings.show else None)
     outro = load_audio(settings.outro, work_rate) if settings.outro else (chime(work_rate) if settings.show else None)
     # The raw bulletin goes to a temporary file beside the output, not to memory: ffmpeg reads it
-    # twice (loudness, then encoding) and a 60-minute bulletin stays within a few hundred MB.
+    # in passes (dynamics, clip levels, loudness, encoding) and an hour stays within a few hundred MB.
     with _scratch(target.parent, f".{target.name}.", ".pcm") as pcm_path, contextlib.closing(chunks):
         try:
             with open(pcm_path, "wb") as fh:
@@ -202,7 +201,6 @@ def render_script(
             raise OutputError(f"cannot write beside {target}: {exc.strerror or exc}") from exc
         if settings.music is not None:
             mix_bed(pcm_path, Path(settings.music), work_rate)
-        measured = measure(pcm_path, work_rate, pre=COMPRESSOR, true_peak=False, raw=True)
         voices = sorted({f"{s.label}={s.voice}" for s in script.segments})
         cover = read_cover(settings.cover) if settings.cover else None
         info = TagInfo(
@@ -218,8 +216,9 @@ def render_script(
             cover=cover,
         )
         with atomic_path(target) as tmp:
-            encode_mp3(pcm_path, work_rate, tmp, bitrate=preset.bitrate, out_rate=preset.sample_rate,
-                       filters=normalise_filter(measured, preset.target))  # fmt: skip
+            # Compressor, clip levels (after it), loudness and limiter, then the encode: loudness.master.
+            master(pcm_path, work_rate, speech_spans(timeline), preset.target, tmp, bitrate=preset.bitrate,
+                   out_rate=preset.sample_rate)  # fmt: skip
             write_tags(tmp, info, timeline.chapters(script.title))
     result = BulletinResult(spoken_by, target, timeline.duration_ms, script, timeline, reason=reason,
                             warnings=script.warnings)  # fmt: skip

@@ -25,17 +25,23 @@ _RATE, _PITCH = 1, 3
 _BASE_WPM = 160  # espeak-ng's 175 words per minute is brisk for news
 
 _LANG = {"fr-FR": "fr", "fr-BE": "fr-be", "fr-CH": "fr-ch", "fr-CA": "fr"}
-# Anchor first; quote voices alternate women and men, with pitches far enough apart to tell.
-_VARIANTS: tuple[tuple[str, Gender, int, str], ...] = (
-    ("", "m", 48, "présentateur (voix de base)"),
-    ("f3", "f", 60, "femme, médium"),
-    ("m3", "m", 35, "homme, grave"),
-    ("f1", "f", 70, "femme, aiguë"),
-    ("m7", "m", 58, "homme, clair"),
-    ("f4", "f", 52, "femme, posée"),
-    ("m1", "m", 42, "homme, médium"),
-    ("f2", "f", 64, "femme, claire"),
-    ("m6", "m", 30, "homme, très grave"),
+# Anchor first; quote voices alternate women and men: (variant, gender, pitch 0-100, median F0 in
+# Hz, label). Every quote voice sits at least 3.7 semitones from the anchor's median F0: men well
+# above (m3, m7) or below (m8, m4) it, never beside it as m3 at pitch 35 (-0.9 st) and m1 (-2.0 st)
+# did. The low men are m8 and m4 because their peaks are the gentlest of espeak's low voices: m6
+# at 75 Hz ended up to 0.6 LU under the anchor at -16 LUFS. F0 by scripts/measure_voices.py: its
+# test article made into a podcast bulletin, each voice's sentences cut out of the MP3, median
+# over voiced 40 ms frames (normalised autocorrelation); within 1 Hz for fr, fr-be and fr-ch.
+_VARIANTS: tuple[tuple[str, Gender, int, float, str], ...] = (
+    ("", "m", 48, 95.0, "présentateur (voix de base)"),
+    ("f3", "f", 60, 222.0, "femme, médium"),
+    ("m3", "m", 72, 127.0, "homme, clair"),
+    ("f4", "f", 46, 173.0, "femme, grave"),
+    ("m8", "m", 28, 71.0, "homme, très grave"),
+    ("f1", "f", 58, 191.0, "femme, posée"),
+    ("m7", "m", 82, 141.0, "homme, aigu"),
+    ("f2", "f", 74, 249.0, "femme, aiguë"),
+    ("m4", "m", 26, 77.0, "homme, grave"),
 )
 
 # espeak-ng keeps one synthesiser per process: one lock guards both its start-up and every
@@ -160,7 +166,7 @@ class EspeakEngine:
         if lang is None:
             raise UnknownVoiceError(f"no espeak-ng voices for locale {locale!r}")
         out = []
-        for variant, gender, pitch, label in _VARIANTS:
+        for variant, gender, pitch, f0, label in _VARIANTS:
             name = f"{lang}+{variant}" if variant else lang
             out.append(
                 Voice(
@@ -171,6 +177,7 @@ class EspeakEngine:
                     gender=gender,
                     pitch=pitch,
                     label=label,
+                    f0_hz=f0,
                 )
             )
         return tuple(out)

@@ -21,7 +21,7 @@ from typing import Any
 from ..errors import EngineError, EngineUnavailable, UnknownVoiceError
 from ..ffmpeg import decode_to_pcm
 from ..normalize.markup import split_languages
-from .base import AudioChunk, EngineConfig, Voice
+from .base import AudioChunk, EngineConfig, Gender, Voice
 from .ratelimit import RateLimiter, ThreadRateLimiter
 
 MAX_CHARS = 100  # gTTS's (and Google's) limit per request
@@ -91,17 +91,30 @@ class GttsEngine:
         return f"gTTS {getattr(gtts, '__version__', '?')}"
 
     def voices(self, locale: str) -> tuple[Voice, ...]:
+        """Google has one (female) voice per accent, so quote voices are that voice pitch-shifted:
+        a little for women, down 6-8 semitones for men (the shift lowers the formants with
+        the pitch, which reads as a larger, male speaker). Every quote voice is at least 2
+        semitones from the anchor, and women and men alternate as in the other engines, so the
+        offline fallback keeps each speaker's gender. f0_hz stays unknown: Google's audio cannot
+        be measured offline (scripts/measure_voices.py --engine gtts measures it online)."""
         if locale not in ("fr-FR", "fr-BE", "fr-CH", "fr-CA"):
             raise UnknownVoiceError(f"no gTTS voices for locale {locale!r}")
         home, other = ("ca", "fr") if locale == "fr-CA" else ("fr", "ca")
-        plan = [(home, 0), (other, 0), (home, -3), (other, -3), (home, 2), (other, 2)]
+        plan: list[tuple[str, int, Gender]] = [
+            (home, 0, "f"),  # the anchor
+            (other, 2, "f"),
+            (home, -6, "m"),
+            (home, 3, "f"),
+            (other, -6, "m"),
+            (other, -3, "f"),
+            (home, -8, "m"),
+        ]
         out = []
-        for tld, shift in plan:
+        for tld, shift, gender in plan:
             name = tld if shift == 0 else f"{tld}{shift:+d}"
             label = f"Google, accent {_ACCENTS[tld]}" + (f", {shift:+d} demi-tons" if shift else "")
-            out.append(
-                Voice(id=f"gtts:{name}", engine="gtts", name=name, locale=locale, gender="f", pitch=shift, label=label)
-            )
+            out.append(Voice(id=f"gtts:{name}", engine="gtts", name=name, locale=locale, gender=gender, pitch=shift,
+                             label=label))  # fmt: skip
         return tuple(out)
 
     # --- network --------------------------------------------------------------------------

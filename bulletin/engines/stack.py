@@ -46,7 +46,9 @@ class Cached:
         return self.inner.reachable()
 
     def synthesize(self, text: str, voice: Voice, rate: float = 1.0) -> AudioChunk:
-        key = clip_key(self.inner.name, self.inner.version, voice.id, text, rate)
+        # The voice's pitch is part of its sound: a re-tuned voice that keeps its id must not be
+        # served its old clips.
+        key = clip_key(self.inner.name, self.inner.version, f"{voice.id}|{voice.name}|{voice.pitch}", text, rate)
         hit = self.cache.get(key)
         if hit is not None:
             with self._lock:

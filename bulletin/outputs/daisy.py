@@ -7,6 +7,9 @@ heading it sits in), so a listener can jump story by story and quote by quote.
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
+import re
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -32,14 +35,27 @@ class NavPoint:
 
 
 def _clock(ms: int) -> str:
-    s, _milli = divmod(max(0, ms), 1000)
+    """``hh:mm:ss``, to the nearest second: DAISY 2.02 recommends whole seconds for these metadata."""
+    s = (max(0, ms) + 500) // 1000
     h, rest = divmod(s, 3600)
     m, sec = divmod(rest, 60)
     return f"{h:02d}:{m:02d}:{sec:02d}"
 
 
+def book_date(date: str | None, today: dt.date | None = None) -> str:
+    """``dc:date``: a full yyyy-mm-dd. The article's date when it has a day, else the day the
+    book is made (a month such as "2019-12" is not a date DAISY players accept)."""
+    if date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+        return date
+    return (today or dt.date.today()).isoformat()
+
+
 def nav_points(result: BulletinResult) -> list[NavPoint]:
+    """The navigation points and their audio clips. Clips are contiguous: each sentence's clip
+    runs until the next sentence starts (the first from 0, the last to the end of the file), so
+    a player that plays clip after clip also plays every designed pause, intro and outro."""
     placements = result.timeline.placements
+    duration = result.timeline.duration_ms
     starts: list[tuple[int, str, int]] = []  # (level, label, start)
     heading_level = 1
     title = next((p for p in placements if p.segment.kind == "title"), None)
@@ -52,21 +68,20 @@ def nav_points(result: BulletinResult) -> list[NavPoint]:
             label = f"{p.segment.label} : {p.segment.text}"
             starts.append((heading_level + 1, label[:120] + ("…" if len(label) > 120 else ""), p.start_ms))
     starts[0] = (1, starts[0][1], 0)
+    sentence_starts = {q.start_ms for p in placements for q in p.parts if q.end_ms > q.start_ms}
+    cuts = sorted(c for c in sentence_starts | {start for _, _, start in starts} if 0 <= c < duration)
     points = []
     for i, (level, label, start) in enumerate(starts):
-        end = starts[i + 1][2] if i + 1 < len(starts) else result.timeline.duration_ms
-        clips = tuple(
-            (q.start_ms, q.end_ms)
-            for p in placements
-            for q in p.parts
-            if start <= q.start_ms < end and q.end_ms > q.start_ms
-        )
-        points.append(NavPoint(level, label, start, end, clips or ((start, end),)))
+        end = starts[i + 1][2] if i + 1 < len(starts) else duration
+        bounds = [c for c in cuts if start <= c < end] + [end]
+        clips = tuple((a, b) for a, b in itertools.pairwise(bounds) if b > a)
+        points.append(NavPoint(level, label, start, end, clips or ((start, max(end, start + 1)),)))
     return points
 
 
 def _smil(point: NavPoint, n: int, title: str, elapsed_ms: int) -> str:
-    dur = (point.end_ms - point.start_ms) / 1000
+    dur_ms = sum(b - a for a, b in point.clips)  # the clips are contiguous: end - start
+    dur = dur_ms / 1000
     pars = "\n".join(
         f'   <par endsync="last" id="par_{n}_{k}">\n'
         f'    <text src="ncc.html#nav_{n}" id="txt_{n}_{k}"/>\n'
@@ -83,7 +98,7 @@ def _smil(point: NavPoint, n: int, title: str, elapsed_ms: int) -> str:
   <meta name="dc:title" content={quoteattr(clean_text(title))}/>
   <meta name="ncc:generator" content="bulletin"/>
   <meta name="ncc:totalElapsedTime" content="{_clock(elapsed_ms)}"/>
-  <meta name="ncc:timeInThisSmil" content="{_clock(point.end_ms - point.start_ms)}"/>
+  <meta name="ncc:timeInThisSmil" content="{_clock(dur_ms)}"/>
   <layout>
    <region id="txtView"/>
   </layout>
@@ -103,7 +118,7 @@ def _ncc(result: BulletinResult, points: list[NavPoint], files: int) -> str:
     meta = {
         "dc:title": s.title,
         "dc:creator": "bulletin",
-        "dc:date": s.date or "",
+        "dc:date": book_date(s.date),
         "dc:format": "Daisy 2.02",
         "dc:identifier": ident,
         "dc:language": "fr",
@@ -149,10 +164,10 @@ def write_daisy(result: BulletinResult, target: Path) -> Path:
 
     def build(folder: Path) -> None:
         shutil.copyfile(result.path, folder / AUDIO_NAME)
-        elapsed = 0
+        elapsed = 0  # the time before each SMIL: the sum of the earlier ones' clips
         for i, p in enumerate(points, 1):
             (folder / f"s{i:04d}.smil").write_text(_smil(p, i, result.script.title, elapsed), encoding="utf-8")
-            elapsed = p.end_ms
+            elapsed += sum(b - a for a, b in p.clips)
         (folder / "ncc.html").write_text(_ncc(result, points, len(points) + 2), encoding="utf-8")
 
     return replace_folder(target, build)
