@@ -24,6 +24,7 @@ use, under a lock. Install with ``pip install "bulletin[neural]"``; voices with
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import threading
@@ -130,15 +131,19 @@ class PiperEngine:
         self._lock = threading.Lock()
         self._installed: tuple[InstalledVoice, ...] | None = None
         self._sessions: dict[str, Any] = {}
+        self._stamp: str | None = None
 
     # --- what is there -------------------------------------------------------------------
 
     def installed(self) -> tuple[InstalledVoice, ...]:
         """The voices in the folder, best first (read once per engine)."""
         with self._lock:
-            if self._installed is None:
-                self._installed = find_voices(self.folder)[0]
-            return self._installed
+            return self._scan()
+
+    def _scan(self) -> tuple[InstalledVoice, ...]:
+        if self._installed is None:
+            self._installed = find_voices(self.folder)[0]
+        return self._installed
 
     def french(self, locale: str) -> list[InstalledVoice]:
         """French voices for ``locale``: those of that very locale first, then the others."""
@@ -158,13 +163,18 @@ class PiperEngine:
         from .espeak import EspeakEngine
 
         ort = self._ort()
-        # The models are part of what a clip sounds like: a re-installed or replaced voice
-        # must not be served from clips the old one made.
-        stamp = hashlib.sha256()
-        for v in self.installed():
-            st = v.model.stat()
-            stamp.update(f"{v.name}:{st.st_size}:{st.st_mtime_ns};".encode())
-        return f"piper (onnxruntime {ort.__version__}, {EspeakEngine().version}, voices {stamp.hexdigest()[:12]})"
+        with self._lock:
+            if self._stamp is None:
+                # The models are part of what a clip sounds like: a re-installed or replaced voice
+                # must not be served from clips the old one made (the version is in every cache key).
+                digest = hashlib.sha256()
+                for v in self._scan():
+                    with contextlib.suppress(OSError):  # a voice deleted since: its clips are not served
+                        st = v.model.stat()
+                        digest.update(f"{v.name}:{st.st_size}:{st.st_mtime_ns};".encode())
+                self._stamp = digest.hexdigest()[:12]
+            stamp = self._stamp
+        return f"onnxruntime {ort.__version__}, {EspeakEngine().version}, voices {stamp}"
 
     @property
     def parallel(self) -> int:
