@@ -200,10 +200,9 @@ class PiperEngine:
         return tuple(out)
 
     def reachable(self) -> bool:
-        try:
-            self._ort()
-            return bool(self.french("fr-FR"))
-        except Exception:  # never raises: an unreadable folder is simply no voice
+        try:  # the folder first: no voice installed costs no onnxruntime import
+            return bool(self.french("fr-FR")) and self._ort() is not None
+        except Exception:  # never raises: no onnxruntime, or an unreadable folder, is no voice
             return False
 
     # --- speaking ------------------------------------------------------------------------
