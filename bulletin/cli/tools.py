@@ -23,21 +23,39 @@ def inspect(
     typer.echo(inspect_file(file))
 
 
-@app.command(short_help="Engines and voices, with gender and pitch.")
+@app.command(short_help="Engines and voices, with gender and pitch; install a Piper voice.")
 @with_settings("voices")
 def voices(
     locale: Annotated[
         str | None,
         typer.Option("--locale", "-l", metavar="LOCALE", help="Only this locale (fr-FR, fr-BE, fr-CH, fr-CA)."),
     ] = None,
+    install: Annotated[
+        str | None,
+        typer.Option(
+            "--install",
+            metavar="NAME",
+            help="Download a Piper voice (fr_FR-siwis-medium, fr_FR-upmc-medium…) from its public hub into the "
+            "voices folder, checked against the hub's checksums.",
+        ),
+    ] = None,
     *,
     settings: Settings,
 ) -> None:
     """List engines and their voices: the first voice of each locale reads the news, the others
-    speak quotes. Use a voice id with --speaker-voice."""
+    speak quotes. Use a voice id with --speaker-voice.
+
+    \b
+    Natural offline voices (needs pip install "bulletin[neural]"):
+      bulletin voices --install fr_FR-siwis-medium
+      bulletin make article.txt --engine piper
+    """
     from ..engines.base import available_engines, get_engine
     from ..normalize import LOCALES
 
+    if install is not None:
+        _install(install, settings)
+        return
     if locale is not None and locale not in LOCALES:
         from ..errors import ConfigError
 
@@ -49,12 +67,60 @@ def voices(
             typer.echo(f"{name}: unavailable ({exc})")
             continue
         typer.echo(f"{name}:")
-        for loc in [locale] if locale else LOCALES:
-            for i, v in enumerate(eng.voices(loc)):
-                role = "anchor" if i == 0 else "quotes"
-                gender = {"f": "female", "m": "male"}.get(v.gender or "", "-")
-                pitch = f"{v.f0_hz:.0f} Hz" if v.f0_hz else "-"
-                typer.echo(f"  {v.id:<24} {loc}  {role:<6}  {gender:<6}  {pitch:>6}  {v.label}")
+        if name == "piper":
+            _piper_files(settings)
+        try:
+            for loc in [locale] if locale else LOCALES:
+                for i, v in enumerate(eng.voices(loc)):
+                    role = "anchor" if i == 0 else "quotes"
+                    gender = {"f": "female", "m": "male"}.get(v.gender or "", "-")
+                    pitch = f"{v.f0_hz:.0f} Hz" if v.f0_hz else "-"
+                    typer.echo(f"  {v.id:<24} {loc}  {role:<6}  {gender:<6}  {pitch:>6}  {v.label}")
+        except BulletinError as exc:  # an engine that cannot speak here says why, the others still list
+            typer.echo(f"  unavailable: {exc}")
+
+
+def _piper_files(settings: Settings) -> None:
+    """The Piper voices in the voices folder: language, speakers, sample rate, quality."""
+    from ..engines.piper_voices import find_voices, voices_folder
+
+    folder = voices_folder(settings.voices_dir)
+    found, problems = find_voices(folder)
+    typer.echo(f"  voices folder {folder}: {len(found)} voice{'s' if len(found) != 1 else ''}")
+    for v in found:
+        n = v.config.num_speakers
+        typer.echo(f"  {v.name:<28} {v.config.language:<6} {n:>3} speaker{'s' if n > 1 else ' '}  "
+                   f"{v.config.sample_rate:>5} Hz  {v.config.quality}".rstrip())  # fmt: skip
+    for problem in problems:
+        typer.echo(f"  not a usable voice: {problem}")
+
+
+def _install(name: str, settings: Settings) -> None:
+    """``bulletin voices --install NAME``: download, check, publish, and say what was installed."""
+    from ..engines.piper_voices import install_voice, voices_folder
+    from .options import show_progress
+
+    folder = voices_folder(settings.voices_dir)
+    if not show_progress(False):
+        voice = install_voice(name, folder)
+    else:
+        from rich.console import Console
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+        with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                      transient=True, console=Console(stderr=True)) as bar:  # fmt: skip
+            tasks: dict[str, object] = {}
+
+            def tick(file: str, done: int, total: int) -> None:
+                if file not in tasks:
+                    tasks[file] = bar.add_task(file, total=total or None)
+                bar.update(tasks[file], completed=done)  # type: ignore[arg-type]
+
+            voice = install_voice(name, folder, progress=tick)
+    size = voice.model.stat().st_size / 1_048_576
+    n = voice.config.num_speakers
+    typer.echo(f"installed {voice.name} ({voice.config.language}, {n} speaker{'s' if n > 1 else ''}, "
+               f"{voice.config.sample_rate} Hz, {size:.1f} MB) in {folder}")  # fmt: skip
 
 
 cache_app = typer.Typer(help="The clip cache: what it holds, trimming and emptying it.", no_args_is_help=True)

@@ -28,6 +28,7 @@ ENTRY_POINT_GROUP = "bulletin.engines"
 _BUILTIN = {
     "espeak": "bulletin.engines.espeak:EspeakEngine",
     "gtts": "bulletin.engines.gtts:GttsEngine",
+    "piper": "bulletin.engines.piper:PiperEngine",
 }
 
 

@@ -221,3 +221,33 @@ class EspeakEngine:
         if status != 0:
             raise EngineError(f"espeak-ng failed to speak a segment (error {status})")
         return AudioChunk(sample_rate=sample_rate, sample_width=2, channels=1, data=data, engine=self.name)
+
+
+_PHONEMES_IPA = 0x02  # espeakPHONEMES_IPA: phonemes as IPA characters (UTF-8), not espeak's own names
+
+
+def phonemize(text: str, voice_name: str) -> str:
+    """IPA phonemes of ``text`` as espeak-ng's voice ``voice_name`` reads it (``fr``, ``en-us``…).
+
+    Words are separated by spaces; espeak-ng drops punctuation, so a caller that needs it (Piper
+    voices are trained with it) phonemises one clause at a time and adds it back. Used by the
+    neural engine, which maps these phonemes to its model's ids. Shares the synthesiser's lock:
+    espeak-ng has one voice and one state per process.
+    """
+    lib, _ = _library()
+    payload = ctypes.create_string_buffer(text.encode("utf-8"))
+    parts: list[str] = []
+    with _lock:
+        if "phonemizer" not in _state:
+            lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int]
+            lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+            _state["phonemizer"] = True
+        if lib.espeak_SetVoiceByName(voice_name.encode()) != 0:
+            raise UnknownVoiceError(f"espeak-ng has no voice {voice_name!r} to read phonemes with")
+        # espeak-ng reads one clause per call and moves the pointer on; NULL once the text is done.
+        cursor = ctypes.c_void_p(ctypes.addressof(payload))
+        while cursor.value:
+            out = lib.espeak_TextToPhonemes(ctypes.byref(cursor), _CHARS_UTF8, _PHONEMES_IPA)
+            if out:
+                parts.append(out.decode("utf-8", errors="replace").strip())
+    return " ".join(p for p in parts if p)

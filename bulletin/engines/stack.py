@@ -13,7 +13,7 @@ import threading
 from dataclasses import replace
 
 from ..cache import ClipCache, clip_key
-from ..errors import EngineError, UnknownVoiceError
+from ..errors import BulletinError, EngineError, UnknownVoiceError
 from .base import AudioChunk, Engine, EngineConfig, Voice, get_engine
 
 
@@ -118,19 +118,38 @@ class Fallback:
 
 AUTO_REASONS = {
     "gtts": "Google's speech service answered",
+    "piper": "Google's speech service did not answer, so the installed neural voice",
     "espeak": "Google's speech service did not answer, so the offline voice",
 }
 
 
 def choose(name: str, config: EngineConfig) -> tuple[Engine, str]:
     """The bare engine a run uses and why: for ``auto``, Google's voice when its service
-    answers a quick check, else the offline voice."""
+    answers a quick check, else an installed French Piper voice (natural, offline), else
+    espeak-ng, which is always there."""
     if name != "auto":
         return get_engine(name, config), "as asked"
     gtts = get_engine("gtts", config)
     if gtts.reachable():
         return gtts, AUTO_REASONS["gtts"]
-    return get_engine("espeak", config), AUTO_REASONS["espeak"]
+    piper = get_engine("piper", config)
+    if piper.reachable():
+        return piper, AUTO_REASONS["piper"]
+    return get_engine("espeak", config), AUTO_REASONS["espeak"] + _why_not_piper(config)
+
+
+def _why_not_piper(config: EngineConfig) -> str:
+    """Why no neural voice spoke, when the user can act on it: voices installed, no onnxruntime."""
+    from .piper import PiperEngine
+
+    piper = PiperEngine(config)
+    if not piper.french("fr-FR"):
+        return ""
+    try:
+        piper.voices("fr-FR")
+    except BulletinError as exc:
+        return f"; a Piper voice is installed but {exc}"
+    return ""
 
 
 def open_engine(
