@@ -91,8 +91,8 @@ class Settings:
                                    help='The anchor says "citation" and "fin de citation" around each quote.')
     # --- the engine ------------------------------------------------------------------------
     engine: str = option("auto", "--engine", "-e", metavar="NAME", commands=ENGINE,
-                         help="auto (Google's voice when its service answers, else offline), gtts or espeak; "
-                              "see 'bulletin voices'.")  # fmt: skip
+                         help="auto (Google's voice when its service answers, else an installed Piper voice, "
+                              "else espeak-ng), gtts, piper or espeak; see 'bulletin voices'.")  # fmt: skip
     fallback: bool = option(False, "--fallback", kind="flag", commands=SOUND | {"render"},
                             help="If Google fails mid-bulletin, finish the missing clips with the offline voice "
                                  "(otherwise a bulletin never mixes engines).")  # fmt: skip

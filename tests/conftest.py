@@ -14,16 +14,17 @@ import pytest
 os.environ["BULLETIN_GTTS_ENDPOINT"] = "http://127.0.0.1:9"
 for _proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
     os.environ.pop(_proxy, None)
-# The user's cache is never touched: a private one for this run, removed when the run ends.
-_CACHE_HOME = None
-if "XDG_CACHE_HOME" not in os.environ:
-    _CACHE_HOME = tempfile.mkdtemp(prefix="bulletin-test-cache-")
-    os.environ["XDG_CACHE_HOME"] = _CACHE_HOME
+# The user's clip cache, voices and lexicon are never touched or used: private folders for this
+# run (a French Piper voice installed on a developer's machine would change what 'auto' picks),
+# removed when the run ends.
+_PRIVATE = {name: tempfile.mkdtemp(prefix=f"bulletin-test-{name.lower()}-")
+            for name in ("XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME")}  # fmt: skip
+os.environ.update(_PRIVATE)
 
 
 def pytest_sessionfinish() -> None:
-    if _CACHE_HOME is not None:
-        shutil.rmtree(_CACHE_HOME, ignore_errors=True)
+    for folder in _PRIVATE.values():
+        shutil.rmtree(folder, ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
