@@ -60,17 +60,18 @@ def with_pitch(hz: dict[str, float]) -> tuple[Voice, ...]:
 
 
 def test_voices_furthest_in_pitch_from_the_anchor_come_first() -> None:
-    # anchor 100 Hz; m7 at 125 Hz (+3.9 st) beats m3 at 94 Hz (-1.1 st) and m1 at 89 Hz (-2.0 st)
-    voices = with_pitch({"fr": 100.0, "fr+m3": 94.0, "fr+m1": 89.0, "fr+m7": 125.0})
+    # anchor 100 Hz; m7 at 125 Hz (+3.9 st) beats m8 at 89 Hz (-2.0 st) and m3 at 94 Hz (-1.1 st)
+    voices = with_pitch({"fr": 100.0, "fr+m3": 94.0, "fr+m8": 89.0, "fr+m7": 125.0})
     ranked = [v.name for v in preference(voices[1:], voices[0]) if v.gender == "m"]
-    assert ranked[:3] == ["fr+m7", "fr+m1", "fr+m3"]
-    assert ranked[3:] == ["fr+m6"]  # not measured: after the measured ones, in the engine's order
+    assert ranked[:3] == ["fr+m7", "fr+m8", "fr+m3"]
+    assert ranked[3:] == ["fr+m4"]  # not measured: after the measured ones, in the engine's order
     c = cast([("Paul", "m"), ("Marc", "m")], voices)
-    assert c.speakers["Paul"].name == "fr+m7" and c.speakers["Marc"].name == "fr+m1"
+    assert c.speakers["Paul"].name == "fr+m7" and c.speakers["Marc"].name == "fr+m8"
 
 
 def test_without_measurements_the_engine_order_is_kept() -> None:
-    assert preference(VOICES[1:], ANCHOR) == list(VOICES[1:])
+    unmeasured = with_pitch({})
+    assert preference(unmeasured[1:], unmeasured[0]) == list(unmeasured[1:])
 
 
 def test_unknown_speakers_get_the_neutral_voice_kept_apart() -> None:

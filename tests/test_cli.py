@@ -239,7 +239,7 @@ def test_warnings_for_an_unmatched_speaker_voice_and_a_repaired_article(tmp_path
     characters and impossible dates are read, with a warning."""
     article = tmp_path / "a.txt"
     article.write_text("title: Essai\ndate: 2019-13-45\n\nUn texte\x1b court.\n", encoding="utf-8")
-    r = run_cli("script", str(article), "--speaker-voice", "Personne Inconnue=espeak:fr+m1")
+    r = run_cli("script", str(article), "--speaker-voice", "Personne Inconnue=espeak:fr+m3")
     assert r.returncode == 0, r.stderr
     lines = r.stderr.splitlines()
     assert any("Personne Inconnue" in line and line.startswith("warning:") for line in lines), r.stderr

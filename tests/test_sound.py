@@ -322,13 +322,15 @@ def test_gtts_voices_have_genders_and_distinct_pitches(locale: str) -> None:
 def test_gtts_pitch_shift_lands_where_the_table_says() -> None:
     """Through the real engine and a local server (espeak audio in gTTS's format): a man's voice
     comes out its table's semitones under the anchor, measured on the audio."""
+    from bulletin.engines.base import EngineConfig
     from bulletin.engines.gtts import GttsEngine
+    from bulletin.engines.ratelimit import ThreadRateLimiter
 
     from .gtts_server import GttsServer
 
     text = "Le conseil communal s'est réuni hier soir pour voter le budget de l'année prochaine."
     with GttsServer() as srv:
-        eng = GttsEngine(endpoint=srv.url, retries=1, backoff=0.01, rate_limit=0.0)
+        eng = GttsEngine(EngineConfig(limiter=ThreadRateLimiter(0.0)), endpoint=srv.url, retries=1, backoff=0.01)
         voices = eng.voices("fr-FR")
         man = next(v for v in voices if v.gender == "m")
         found = {}
