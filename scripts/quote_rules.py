@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
-import unicodedata
 from collections import Counter
-from difflib import SequenceMatcher
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,35 +26,7 @@ sys.path.insert(0, str(ROOT))
 from bulletin.article import read_article  # noqa: E402
 from bulletin.engines import get_engine  # noqa: E402
 from bulletin.script import build_script  # noqa: E402
-
-WORD = re.compile(r"\w+", re.UNICODE)
-TITLES = {"m", "mme", "mmes", "mm", "me", "dr", "pr", "monsieur", "madame", "maitre", "docteur"}
-
-
-def words(text: str) -> list[str]:
-    text = unicodedata.normalize("NFKD", text.lower())
-    return WORD.findall("".join(c for c in text if not unicodedata.combining(c)))
-
-
-def covered(inner: list[str], outer: list[str]) -> float:
-    if not inner:
-        return 1.0
-    sm = SequenceMatcher(None, inner, outer, autojunk=False)
-    return sum(b.size for b in sm.get_matching_blocks()) / len(inner)
-
-
-def speaker_ok(pred: str | None, gold: dict[str, object]) -> bool:
-    if gold.get("speaker") is None:
-        return True
-    if not pred:
-        return False
-    p = [w for w in words(pred) if w not in TITLES]
-    alts = gold.get("speaker_alt") or []
-    for cand in [gold["speaker"], *alts]:  # type: ignore[list-item]
-        c = [w for w in words(str(cand)) if w not in TITLES]
-        if c and (" ".join(c) in " ".join(p) or (p and " ".join(p) in " ".join(c))):
-            return True
-    return False
+from tests.scoring import TITLES, covered, speaker_ok, words  # noqa: E402
 
 
 def main() -> int:

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -50,3 +52,41 @@ def pytest_report_header() -> str:
     from .test_faults import SEED
 
     return f"fault injection: BULLETIN_FAULT_SEED={SEED}"
+
+
+def speech_onsets(mp3: Path, rate: int = 8000) -> list[float]:
+    """Times (ms) where sound starts after at least 120 ms of silence, in a decoded MP3: what
+    every caption, chapter and DAISY time is checked against."""
+    import audioop
+
+    from bulletin.ffmpeg import decode_to_pcm
+
+    pcm = decode_to_pcm(mp3, rate)
+    win = rate // 100 * 2  # 10 ms of 16-bit samples
+    loud = [audioop.rms(pcm[i : i + win], 2) > 150 for i in range(0, len(pcm) - win, win)]
+    found, quiet = [], 12
+    for i, on in enumerate(loud):
+        if on and quiet >= 12:
+            found.append(i * 10.0)
+        quiet = 0 if on else quiet + 1
+    return found
+
+
+@contextlib.contextmanager
+def served(folder: Path) -> Iterator[str]:
+    """A folder served over HTTP on 127.0.0.1 (a free port) for as long as the block runs."""
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    handler = partial(SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *a: None  # type: ignore[attr-defined]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

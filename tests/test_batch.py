@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from collections.abc import Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import feedparser
@@ -18,7 +15,7 @@ from mutagen.id3 import ID3
 from bulletin.errors import ConfigError
 from bulletin.settings import resolve
 
-from .conftest import SAMPLE, run_cli
+from .conftest import SAMPLE, run_cli, served
 
 
 def article(title: str, date: str, who: str, n: int) -> str:
@@ -180,12 +177,8 @@ def web(tmp_path: Path) -> Iterator[str]:
         "</item></channel></rss>",
         encoding="utf-8",
     )
-    handler = partial(SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *a: None  # type: ignore[method-assign]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with served(site) as url:
+        yield url
 
 
 def test_urls_feed_and_page_from_local_server(web: str, tmp_path: Path) -> None:

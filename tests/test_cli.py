@@ -14,7 +14,7 @@ import pytest
 from bulletin.errors import ConfigError, OutputError
 from bulletin.settings import Settings, declared, resolve
 
-from .conftest import ROOT, SAMPLE, run_cli
+from .conftest import ROOT, SAMPLE, run_cli, served
 
 COMMANDS = ("make", "script", "batch", "feed", "say", "voices", "inspect", "cache")
 
@@ -195,9 +195,6 @@ def test_the_private_apis_bulletin_relies_on_are_still_there() -> None:
 def test_make_reads_standard_input_and_script_reads_a_url(tmp_path: Path) -> None:
     """Issue 16: 'bulletin make https://…' failed with 'no such file: https:/…', and '-' was not read."""
     import subprocess
-    import threading
-    from functools import partial
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
     out = tmp_path / "stdin.mp3"
     r = subprocess.run([sys.executable, "-m", "bulletin", "make", "-", "-o", str(out), "--engine", "espeak",
@@ -213,19 +210,9 @@ def test_make_reads_standard_input_and_script_reads_a_url(tmp_path: Path) -> Non
         "<p>« Nous sommes prêts », a assuré la directrice du projet, Julie Masson.</p></article></body></html>",
         encoding="utf-8",
     )
-    handler = partial(SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *a: None  # type: ignore[method-assign]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}"
+    with served(site) as url:
         r2 = run_cli("script", f"{url}/page.html", "--format", "json")
         missing = run_cli("script", f"{url}/nowhere.html")
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
     assert r2.returncode == 0, r2.stderr
     script = __import__("json").loads(r2.stdout)
     assert script["title"] == "Le tram arrive à Liège" and script["date"] == "2026-03-02"

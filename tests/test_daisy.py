@@ -4,7 +4,6 @@ in the metadata must agree with the clips."""
 
 from __future__ import annotations
 
-import audioop
 import datetime as dt
 import itertools
 import re
@@ -13,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from bulletin.ffmpeg import decode_to_pcm, probe
+from bulletin.ffmpeg import probe
 from bulletin.outputs.daisy import book_date
 from bulletin.pipeline import Options, make_bulletin
 
-from .conftest import SAMPLE
+from .conftest import SAMPLE, speech_onsets
 
 XHTML = {"x": "http://www.w3.org/1999/xhtml"}
 RATE = 8000
@@ -72,16 +71,7 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def onsets(book: Path) -> list[float]:
-    """Times (ms) where sound starts after at least 120 ms of silence, in the decoded MP3."""
-    pcm = decode_to_pcm(book / "bulletin.mp3", RATE)
-    win = RATE // 100 * 2  # 10 ms of 16-bit samples
-    loud = [audioop.rms(pcm[i : i + win], 2) > 150 for i in range(0, len(pcm) - win, win)]
-    found, quiet = [], 12
-    for i, on in enumerate(loud):
-        if on and quiet >= 12:
-            found.append(i * 10.0)
-        quiet = 0 if on else quiet + 1
-    return found
+    return speech_onsets(book / "bulletin.mp3", RATE)
 
 
 def test_ncc_structure(book: Path) -> None:

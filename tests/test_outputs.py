@@ -19,7 +19,7 @@ from mutagen.id3 import ID3
 from bulletin.ffmpeg import decode_to_pcm, probe
 from bulletin.pipeline import Options, make_bulletin
 
-from .conftest import SAMPLE, run_cli
+from .conftest import SAMPLE, run_cli, speech_onsets
 
 RATE = 8000
 
@@ -49,16 +49,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def onsets(made: Path) -> list[float]:
-    """Times (ms) where speech starts after at least 120 ms of silence, found in the decoded MP3."""
-    pcm = decode_to_pcm(made, RATE)
-    win = RATE // 100 * 2  # 10 ms of 16-bit samples
-    loud = [audioop.rms(pcm[i : i + win], 2) > 150 for i in range(0, len(pcm) - win, win)]
-    found, quiet = [], 12
-    for i, on in enumerate(loud):
-        if on and quiet >= 12:
-            found.append(i * 10.0)
-        quiet = 0 if on else quiet + 1
-    return found
+    return speech_onsets(made, RATE)
 
 
 def stamp_ms(stamp: str) -> float:

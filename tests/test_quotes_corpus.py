@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections import defaultdict
-from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -26,42 +23,13 @@ from bulletin.quotes.lexicon import lexicon
 from bulletin.script import Script, build_script
 
 from .conftest import ROOT, SHARED
+from .scoring import covered, speaker_ok, words
 
 SAMPLES = sorted((ROOT / "tests" / "samples").glob("quotes_*.txt"))
 CORPUS = SHARED / "corpus"
 CORPUS_ARTICLES = sorted(CORPUS.glob("*/*.txt")) if CORPUS.is_dir() else []
 DEV = [p for p in CORPUS_ARTICLES if p.parent.name in ("dev", "dev2")]
 VOICES = get_engine("espeak").voices("fr-FR")
-WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def words(text: str) -> list[str]:
-    text = unicodedata.normalize("NFKD", text.lower())
-    return WORD.findall("".join(c for c in text if not unicodedata.combining(c)))
-
-
-def covered(inner: list[str], outer: list[str]) -> float:
-    if not inner:
-        return 1.0
-    sm = SequenceMatcher(None, inner, outer, autojunk=False)
-    return sum(b.size for b in sm.get_matching_blocks()) / len(inner)
-
-
-def speaker_ok(pred: str | None, gold: dict[str, Any]) -> bool:
-    """The scorer's rule: the predicted name and a gold name contain one another (titles aside)."""
-    if gold.get("speaker") is None:
-        return True
-    if not pred:
-        return False
-    titles = {"m", "mme", "mmes", "mm", "me", "dr", "pr"}
-    p = " ".join(w for w in words(pred) if w not in titles)
-    for cand in [gold["speaker"], *gold.get("speaker_alt", [])]:
-        c = " ".join(w for w in words(cand) if w not in titles)
-        if c and (c in p or (p and p in c)):
-            return True
-    return False
-
-
 _scripts: dict[Path, Script] = {}
 
 

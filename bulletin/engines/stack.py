@@ -17,19 +17,13 @@ from ..errors import BulletinError, EngineError, UnknownVoiceError
 from .base import AudioChunk, Engine, EngineConfig, Voice, get_engine
 
 
-class Cached:
-    """Reuse clips from a :class:`~bulletin.cache.ClipCache`; store what the inner engine makes.
+class Wrapper:
+    """An engine that stands for ``inner``: the same name, version, parallelism, voices and
+    reachability. Subclasses change what :meth:`synthesize` does."""
 
-    A clip is stored only when the inner engine itself made it (``chunk.engine == inner.name``):
-    an offline clip made by a fallback deeper in the stack can never be served later as Google's.
-    """
-
-    def __init__(self, inner: Engine, cache: ClipCache) -> None:
+    def __init__(self, inner: Engine) -> None:
         self.inner = inner
-        self.cache = cache
         self.name = inner.name
-        self.hits = 0
-        self._lock = threading.Lock()
 
     @property
     def version(self) -> str:
@@ -44,6 +38,23 @@ class Cached:
 
     def reachable(self) -> bool:
         return self.inner.reachable()
+
+    def synthesize(self, text: str, voice: Voice, rate: float = 1.0) -> AudioChunk:
+        return self.inner.synthesize(text, voice, rate)
+
+
+class Cached(Wrapper):
+    """Reuse clips from a :class:`~bulletin.cache.ClipCache`; store what the inner engine makes.
+
+    A clip is stored only when the inner engine itself made it (``chunk.engine == inner.name``):
+    an offline clip made by a fallback deeper in the stack can never be served later as Google's.
+    """
+
+    def __init__(self, inner: Engine, cache: ClipCache) -> None:
+        super().__init__(inner)
+        self.cache = cache
+        self.hits = 0
+        self._lock = threading.Lock()
 
     def synthesize(self, text: str, voice: Voice, rate: float = 1.0) -> AudioChunk:
         # The voice's pitch is part of its sound: a re-tuned voice that keeps its id must not be
@@ -75,7 +86,7 @@ def equivalent_voice(voice: Voice, primary: Engine, secondary: Engine) -> Voice:
     return pool[rank % len(pool)]
 
 
-class Fallback:
+class Fallback(Wrapper):
     """Speak with ``primary``; once it fails, finish every remaining clip with ``secondary``.
 
     After the first failure the primary is not asked again in this run: a service that is down
@@ -83,23 +94,12 @@ class Fallback:
     """
 
     def __init__(self, primary: Engine, secondary: Engine) -> None:
+        super().__init__(primary)
         self.primary = primary
         self.secondary = secondary
-        self.name = primary.name
         self.tripped: str | None = None
         """Why the primary was given up, once it was."""
         self._lock = threading.Lock()
-
-    @property
-    def version(self) -> str:
-        return self.primary.version
-
-    @property
-    def parallel(self) -> int:
-        return self.primary.parallel
-
-    def voices(self, locale: str) -> tuple[Voice, ...]:
-        return self.primary.voices(locale)
 
     def reachable(self) -> bool:
         return self.primary.reachable() or self.secondary.reachable()
