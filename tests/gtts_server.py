@@ -53,11 +53,21 @@ class Behaviour:
     """Answer 500 to every request after this many."""
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up (a test interrupting a run) is expected, not a traceback."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 class GttsServer:
     def __init__(self, behaviour: Behaviour | None = None) -> None:
         self.behaviour = behaviour or Behaviour()
         self.requests: list[tuple[str, str]] = []  # (text, tld-from-host-less-path)
         self.lock = threading.Lock()
+        self.times: list[float] = []  # when each request arrived (time.monotonic)
         self.active = 0
         self.max_active = 0
         server = self
@@ -79,6 +89,7 @@ class GttsServer:
                 with server.lock:
                     n = len(server.requests)
                     server.requests.append((text, self.path))
+                    server.times.append(time.monotonic())
                     server.active += 1
                     server.max_active = max(server.max_active, server.active)
                 try:
@@ -114,7 +125,7 @@ class GttsServer:
                 self.end_headers()
                 self.wfile.write(payload)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

@@ -231,3 +231,54 @@ def test_file_names_are_cut_at_a_word_boundary() -> None:
     assert len(name) <= 60 and not name.endswith("-")
     assert name == "le-conseil-communal-de-namur-adopte-un-budget"
     assert slugify("x" * 80) == "x" * 60  # one word longer than the limit is cut where it must be
+
+
+def test_one_rate_limit_for_google_across_the_worker_processes(tmp_path: Path) -> None:
+    """Issue 13 defect 7: each worker process had its own rate limit, so N cores sent up to N times
+    the limit. Counted at a local gTTS-protocol server: two workers, 4 requests per second."""
+    import os
+    import subprocess
+    import sys
+
+    from .gtts_server import GttsServer
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(6):
+        body = f"Le marché de Ciney ouvre {i} heures plus tôt. Les maraîchers sont contents, la pluie aussi."
+        (src / f"b{i}.txt").write_text(f"title: Brève {i}\ndate: 2026-11-2{i}\n\n{body}\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy")}
+    with GttsServer() as srv:
+        env["BULLETIN_GTTS_ENDPOINT"] = srv.url
+        r = subprocess.run([sys.executable, "-m", "bulletin", "batch", str(src), "-o", str(tmp_path / "out"),
+                            "--engine", "gtts", "--requests-per-second", "4", "-w", "2", "--no-cache", "-q"],
+                           capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+        times = sorted(srv.times)
+    assert r.returncode == 0, r.stderr
+    assert len(times) >= 12
+    # No one-second window holds more than the limit (+1 for a request on each edge of the window).
+    busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+    assert busiest <= 5, busiest
+    # Over the whole run, the pace is the limit's, not twice it.
+    assert (len(times) - 1) / (times[-1] - times[0]) <= 4.4
+
+
+def test_a_rerun_compares_sizes_and_times_and_hashes_nothing(inputs: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Issue 13 defect 8: every batch run re-hashed every file it had ever made."""
+    from bulletin import batch as batch_module
+    from bulletin.settings import Settings
+
+    (inputs / "corrompu.txt").unlink()
+    out = tmp_path / "out"
+    code, _, stderr = batch(str(inputs), "-o", str(out))
+    assert code == 0, stderr
+    hashed: list[Path] = []
+    real = batch_module._sha256
+    monkeypatch.setattr(batch_module, "_sha256", lambda p: hashed.append(p) or real(p))
+    summary = batch_module.run_batch([str(inputs)], out, Settings(engine="espeak"))
+    assert len(summary.unchanged) == 4 and not summary.made and hashed == []
+    victim = next(out.glob("*.vtt"))
+    victim.write_text(victim.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # touched: now it is hashed
+    summary = batch_module.run_batch([str(inputs)], out, Settings(engine="espeak"))
+    assert hashed and len(summary.made) == 1

@@ -149,7 +149,7 @@ def test_pieces_are_frozen() -> None:
         p.text = "y"  # type: ignore[misc]
 
 
-def test_three_hundred_quotes_and_linear_words() -> None:
+def test_three_hundred_quotes_in_one_paragraph_keep_their_speaker() -> None:
     para = " ".join(f"« Phrase numéro {i} ici », dit Paul Martin." for i in range(300))
     got = quotes(para)
     assert len(got) == 300 and all(s == "Paul Martin" for _, s in got)
