@@ -225,22 +225,26 @@ class Cluster:
         limiter = ClusterRateLimiter.create(client, f"bulletin-rate-{batch}", settings.requests_per_second)
         stop = Event(f"bulletin-stop-{batch}", client=client)
         futures: dict[Any, Job] = {}
-        for job in todo:
-            fut = client.submit(_task, job, str(folder), settings, engine_name, limiter, stop.name,
-                                key=f"bulletin-{job.name}-{batch}", pure=False, retries=0)  # fmt: skip
-            futures[fut] = job
         reported: set[Any] = set()
         try:
+            for job in todo:
+                fut = client.submit(_task, job, str(folder), settings, engine_name, limiter, stop.name,
+                                    key=f"bulletin-{job.name}-{batch}", pure=False, retries=0)  # fmt: skip
+                futures[fut] = job
             for fut in as_completed(list(futures), loop=client.loop):
-                reported.add(fut)
+                # Counted as reported once ``finished`` has returned: an interrupt inside it
+                # leaves the job to _stop, which reports it again (recording is idempotent).
                 _report(fut, futures[fut], finished)
+                reported.add(fut)
         except KeyboardInterrupt:
-            return self._stop(futures, reported, stop, finished)
+            return self._stop(todo, futures, reported, stop, finished)
         finally:
             limiter.close()
         return None
 
-    def _stop(self, futures: dict[Any, Job], reported: set[Any], stop: Any, finished: Finished) -> list[Job]:
+    def _stop(
+        self, todo: Sequence[Job], futures: dict[Any, Job], reported: set[Any], stop: Any, finished: Finished
+    ) -> list[Job]:
         """After an interrupt: nothing new starts, running jobs stop, finished ones are kept."""
         from distributed import as_completed
 
@@ -253,9 +257,10 @@ class Cluster:
             with contextlib.suppress(TimeoutError):
                 for fut in as_completed(active, loop=self.client.loop, timeout=STOP_GRACE_S):
                     if fut.status == "finished" and fut.result()[0] != "stopped":
-                        reported.add(fut)
                         _report(fut, futures[fut], finished)
-        leftover = [futures[f] for f in futures if f not in reported]
+                        reported.add(fut)
+        submitted = {futures[f].name for f in futures}
+        leftover = [futures[f] for f in futures if f not in reported] + [j for j in todo if j.name not in submitted]
         with contextlib.suppress(Exception):
             self.client.cancel([f for f in futures if f not in reported])
         return leftover
@@ -557,10 +562,14 @@ class ClusterRateLimiter:
         timer.start()
 
     def close(self) -> None:
-        """Remove the semaphore from the scheduler (from the coordinator, at the end)."""
-        if self._owner is not None:
-            with contextlib.suppress(Exception):
-                self._owner.close()
+        """Remove the semaphore from the scheduler (from the coordinator, at the end), once the
+        last request's lease is back: closing it with a lease out makes Dask warn."""
+        if self._owner is None:
+            return
+        with contextlib.suppress(Exception):
+            if self._owner.acquire(timeout=self.interval + 1.0):
+                self._owner.release()
+            self._owner.close()
 
 
 # One Semaphore object per batch in each worker process, not one per task: each object starts a
