@@ -377,7 +377,9 @@ def _task(
         with _output_lock(Path(folder), job.name):
             if stop.is_set():
                 return "stopped", None, who
-            _remove_leftovers(Path(folder), job.name)
+            removed = _remove_leftovers(Path(folder), job.name)
+            if removed:
+                logging.getLogger(__name__).warning("%s: removed what a killed attempt left: %s", job.name, removed)
             with _stopped_by(stop):
                 entry = run_job(job, folder, settings, engine_name, limiter.bind(worker))
     except KeyboardInterrupt:
