@@ -61,6 +61,8 @@ CONNECT_TIMEOUT_S = 10.0
 ``distributed.comm.timeouts.connect`` applies when it is shorter)."""
 STOP_GRACE_S = 10.0
 """After an interrupt, how long running jobs have to stop (or finish) before they are abandoned."""
+INPUT_FILES = ("lexicon", "intro", "outro", "music", "cover")
+"""Settings naming files that workers read."""
 JOBS_DIR = ".bulletin-jobs"
 """Folder (in the output folder) of the per-output lock files."""
 
@@ -211,16 +213,12 @@ class Cluster:
         when all ran, or, after a KeyboardInterrupt, the jobs that did not finish."""
         from distributed import Event, as_completed
 
-        from .cache import default_cache_dir
-
         client = self.client
         # Absolute, not resolved: a worker resolves symbolic links on its own side of the mount.
         folder = out_dir.absolute()
-        cache = None
-        if settings.use_cache:
-            cache = Path(settings.cache_dir or default_cache_dir()).expanduser().absolute()
-            settings = replace(settings, cache_dir=cache)  # one cache for all, not each worker's default
-        self.check_workers(folder, cache)
+        settings = _for_workers(settings)
+        self.check_workers(folder, settings.cache_dir if settings.use_cache else None,
+                           [getattr(settings, name) for name in INPUT_FILES if getattr(settings, name)])  # fmt: skip
         batch = uuid.uuid4().hex[:12]
         limiter = ClusterRateLimiter.create(client, f"bulletin-rate-{batch}", settings.requests_per_second)
         stop = Event(f"bulletin-stop-{batch}", client=client)
@@ -265,9 +263,10 @@ class Cluster:
             self.client.cancel([f for f in futures if f not in reported])
         return leftover
 
-    def check_workers(self, folder: Path, cache: Path | None) -> None:
+    def check_workers(self, folder: Path, cache: Path | None, inputs: Sequence[Path] = ()) -> None:
         """Every worker sees the same output folder and clip cache as this process (a probe
-        file written here is read there) and can write in both; and runs this bulletin."""
+        file written here is read there) and can write in both, can read the input files
+        (lexicon, jingles, music bed, cover), and runs this bulletin."""
         from . import __version__
 
         token = secrets.token_hex(16)
@@ -283,7 +282,8 @@ class Cluster:
                 except OSError as exc:
                     raise OutputError(f"cannot write in {where}: {exc.strerror or exc}") from exc
                 probes.append(probe)
-            answers = self.client.run(_probe, [str(p) for p in probes], token, __version__, on_error="return")
+            answers = self.client.run(_probe, [str(p) for p in probes], [str(p) for p in inputs], token,
+                                      __version__, on_error="return")  # fmt: skip
         finally:
             for probe in probes:
                 with contextlib.suppress(OSError):
@@ -332,20 +332,43 @@ def dask_setup(worker: Any) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _probe(paths: list[str], token: str, version: str, dask_worker: Any = None) -> tuple[str, str | None]:
+def _for_workers(settings: Settings) -> Settings:
+    """The settings as workers need them: every path absolute (a worker's working folder is not
+    the coordinator's), and the clip cache named (one cache for all, not each worker's default)."""
+    from dataclasses import fields
+
+    from .cache import default_cache_dir
+
+    paths: dict[str, Any] = {f.name: Path(v).expanduser().absolute() for f in fields(settings)
+             if isinstance(v := getattr(settings, f.name), Path)}  # fmt: skip
+    if settings.use_cache:
+        paths["cache_dir"] = Path(settings.cache_dir or default_cache_dir()).expanduser().absolute()
+    return replace(settings, **paths)
+
+
+def _probe(
+    dirs: list[str], files: list[str], token: str, version: str, dask_worker: Any = None
+) -> tuple[str, str | None]:
     """On a worker (through ``Client.run``, which passes ``dask_worker``): its name, and None
-    when it sees every probe file and can write beside it, else why not."""
+    when it sees every probe file and can write beside it and can read every input file, else
+    why not."""
     who = worker_label(dask_worker.name, dask_worker.address) if dask_worker is not None else "?"
-    return who, _probe_reason(paths, token, version)
+    return who, _probe_reason(dirs, files, token, version)
 
 
-def _probe_reason(paths: list[str], token: str, version: str) -> str | None:
+def _probe_reason(dirs: list[str], files: list[str], token: str, version: str) -> str | None:
     from . import __version__
     from .atomic import check_writable_dir
 
     if version != __version__:
         return f"runs bulletin {__version__}, the coordinator {version}: install the same on every worker"
-    for path in map(Path, paths):
+    for file in files:
+        try:
+            with open(file, "rb"):
+                pass
+        except OSError as exc:
+            return f"cannot read {file} ({exc.strerror or exc}): input files must be on a shared filesystem too"
+    for path in map(Path, dirs):
         shared = "the output folder and the clip cache must be on a filesystem every worker shares"
         try:
             seen = path.read_text(encoding="utf-8")

@@ -166,6 +166,47 @@ def cluster_gtts(n: int, cluster: str, latency: float) -> dict[str, object]:
     }
 
 
+def _spin(limiter: object, waits: int, threads: int) -> list[float]:
+    """On a worker: ``waits`` calls of ``limiter.wait()`` from ``threads`` threads (as the gTTS
+    engine makes them); when each returned."""
+    import threading
+
+    from distributed import get_worker
+
+    limiter.bind(get_worker())  # type: ignore[attr-defined]
+    stamps: list[float] = []
+
+    def one() -> None:
+        for _ in range(waits // threads):
+            limiter.wait()  # type: ignore[attr-defined]
+            stamps.append(time.time())
+
+    pool = [threading.Thread(target=one) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return stamps
+
+
+def limiter_ceiling(cluster: str, per_second: float = 15.0, waits: int = 120) -> dict[str, object]:
+    """How many request starts per second the cluster-wide limiter lets through, all workers
+    together, when they ask as fast as they can (nothing else runs)."""
+    from bulletin.cluster import Cluster, ClusterRateLimiter
+
+    with Cluster(cluster) as c:
+        client = c.client
+        workers = len(client.scheduler_info()["workers"])
+        limiter = ClusterRateLimiter.create(client, "bench-limiter", per_second)
+        try:
+            futures = [client.submit(_spin, limiter, waits // workers, 6, pure=False, workers=[w])
+                       for w in client.scheduler_info()["workers"]]  # fmt: skip
+            stamps = sorted(t for f in futures for t in f.result())
+        finally:
+            limiter.close()
+    return {"limit": per_second, "workers": workers, "reached": (len(stamps) - 1) / (stamps[-1] - stamps[0])}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--articles", type=int, default=50)
@@ -192,6 +233,10 @@ def main() -> int:
                   f"{g['requests_per_second']:.1f} per second), {g['per_hour']:.0f} articles/hour, "
                   f"{g['per_worker_hour']:.0f} articles/hour/worker")  # fmt: skip
             results["gtts"] = g
+            lim = limiter_ceiling(args.cluster)
+            print(f"  rate limiter alone: {lim['reached']:.1f} request starts per second reached for a limit of "
+                  f"{lim['limit']:g}, {lim['workers']} workers asking with 6 threads each")  # fmt: skip
+            results["limiter"] = lim
         if args.json:
             args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
         return 0

@@ -356,6 +356,35 @@ def test_a_worker_that_cannot_reach_the_folder_stops_the_batch_before_any_work(
     assert [p.name for p in out.iterdir() if p.name.startswith(".bulletin-probe")] == []
 
 
+def test_a_worker_that_cannot_read_an_input_file_stops_the_batch_before_any_work(
+    dask_cluster: DaskProcesses, tmp_path: Path
+) -> None:
+    """The cover exists beside the coordinator and not beside the workers (same trick)."""
+    coordinator = tmp_path / "coordinator"
+    coordinator.mkdir()
+    (coordinator / "cover.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    src = write_articles(tmp_path / "in", 1)
+    code, _, err = run("batch", str(src), "-o", str(tmp_path / "out"), "--engine", "espeak", "--cache-dir",
+                       str(tmp_path / "cache"), "--cover", "/proc/self/cwd/cover.png", "--cluster",
+                       dask_cluster.address, cwd=coordinator)  # fmt: skip
+    assert code == 1, err
+    assert re.fullmatch(r"bulletin: error: worker w[01]: cannot read /proc/self/cwd/cover.png \(No such file or "
+                        r"directory\): input files must be on a shared filesystem too\n", err), err  # fmt: skip
+    assert list((tmp_path / "out").glob("*.mp3")) == []
+
+
+def test_workers_get_absolute_paths_and_one_named_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bulletin.cluster import _for_workers
+    from bulletin.settings import Settings
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    s = _for_workers(Settings(cover=Path("art/cover.png"), lexicon=Path("lex.toml"), cluster="local:2"))
+    assert (s.cover, s.lexicon) == (tmp_path / "art" / "cover.png", tmp_path / "lex.toml")
+    assert s.cache_dir == tmp_path / "xdg" / "bulletin" / "clips"
+    assert _for_workers(Settings(use_cache=False)).cache_dir is None
+
+
 def test_coordinator_killed_next_run_finishes_without_redoing(dask_cluster: DaskProcesses, tmp_path: Path) -> None:
     src, out = write_articles(tmp_path / "in", 8, sentences=3), tmp_path / "out"
     args = ("batch", str(src), "-o", str(out), "--engine", "espeak", "--cache-dir", str(tmp_path / "cache"),
