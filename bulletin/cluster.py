@@ -99,7 +99,7 @@ def parse_address(address: str) -> tuple[str, int | str]:
 def _require_dask() -> None:
     """Fail in one line, naming the extra to install, when Dask distributed is missing."""
     try:
-        import distributed  # noqa: F401
+        import dask.distributed  # noqa: F401
     except ImportError:
         raise ConfigError(f"--cluster needs Dask distributed, which is not installed: {INSTALL_HINT}") from None
 
@@ -160,8 +160,8 @@ class Cluster:
 
     def _connect(self, url: str) -> Any:
         import dask.config
+        from dask.distributed import Client
         from dask.utils import parse_timedelta
-        from distributed import Client
 
         configured = parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"), "s") or self._timeout
         timeout = min(float(configured), self._timeout)
@@ -182,7 +182,7 @@ class Cluster:
     def client(self) -> Any:
         """The Dask client; for ``local:N``, the local cluster starts here."""
         if self._client is None:
-            from distributed import Client, LocalCluster
+            from dask.distributed import Client, LocalCluster
 
             # Worker processes ignore Ctrl-C (see dask_setup): the coordinator stops them.
             # No dashboard; its HTTP server (which stays) on a free port, not on the usual 8787.
@@ -211,7 +211,7 @@ class Cluster:
     ) -> list[Job] | None:
         """Run every job on the cluster, calling ``finished`` here as each ends. Returns None
         when all ran, or, after a KeyboardInterrupt, the jobs that did not finish."""
-        from distributed import Event, as_completed
+        from dask.distributed import Event, as_completed
 
         client = self.client
         # Absolute, not resolved: a worker resolves symbolic links on its own side of the mount.
@@ -244,7 +244,7 @@ class Cluster:
         self, todo: Sequence[Job], futures: dict[Any, Job], reported: set[Any], stop: Any, finished: Finished
     ) -> list[Job]:
         """After an interrupt: nothing new starts, running jobs stop, finished ones are kept."""
-        from distributed import as_completed
+        from dask.distributed import as_completed
 
         with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C: stop waiting, not stopping
             stop.set()  # before anything else: a task that starts from now on returns at once
@@ -300,7 +300,7 @@ class Cluster:
 
 def _report(fut: Any, job: Job, finished: Finished) -> None:
     """Hand one finished future to the coordinator's ``finished``."""
-    from distributed import KilledWorker
+    from dask.distributed import KilledWorker
 
     try:
         status, value, worker = fut.result()
@@ -388,7 +388,7 @@ def _task(
 ) -> tuple[str, Any, str]:
     """One output, on a worker: ``("ok", entry, worker)``, ``("failed", reason, worker)`` or
     ``("stopped", None, worker)``. Never raises, so Dask never retries a job that failed."""
-    from distributed import Event, get_worker
+    from dask.distributed import Event, get_worker
 
     from .batch import run_job
 
@@ -559,7 +559,7 @@ class ClusterRateLimiter:
     @classmethod
     def create(cls, client: Any, name: str, per_second: float) -> ClusterRateLimiter:
         """Register the semaphore on the scheduler (from the coordinator)."""
-        from distributed import Semaphore
+        from dask.distributed import Semaphore
 
         semaphore = Semaphore(max_leases=1, name=name, scheduler_rpc=client.scheduler, loop=client.loop)
         semaphore.register()
@@ -605,7 +605,7 @@ _KEEP = 8  # batches at once on one worker, at most (an older one's object is re
 
 
 def _semaphore(name: str, worker: Any) -> Any:
-    from distributed import Semaphore
+    from dask.distributed import Semaphore
 
     with _SEMAPHORES_LOCK:
         semaphore = _SEMAPHORES.get(name)

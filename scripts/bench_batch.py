@@ -171,7 +171,7 @@ def _spin(limiter: object, waits: int, threads: int) -> list[float]:
     engine makes them); when each returned."""
     import threading
 
-    from distributed import get_worker
+    from dask.distributed import get_worker
 
     limiter.bind(get_worker())  # type: ignore[attr-defined]
     stamps: list[float] = []

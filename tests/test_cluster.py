@@ -24,7 +24,7 @@ from typing import Any
 
 import feedparser
 import pytest
-from distributed import Client
+from dask.distributed import Client
 
 from bulletin.cluster import (
     ClusterRateLimiter,
