@@ -141,13 +141,13 @@ class Cluster:
         self.kind, self.target = parse_address(address)
         _require_dask()
         self._timeout = timeout
-        self._local: Any = None
         self._client: Any = None
-        self._quiet = _quiet_dask()
-        self._quiet.__enter__()
+        self._resources = contextlib.ExitStack()  # closed in reverse: client, cluster, folders
+        self._resources.enter_context(_quiet_dask())
         try:
             if self.kind == "remote":
                 self._client = self._connect(str(self.target))
+                self._resources.callback(self._client.close)
         except BaseException:
             self.close()
             raise
@@ -182,27 +182,30 @@ class Cluster:
     def client(self) -> Any:
         """The Dask client; for ``local:N``, the local cluster starts here."""
         if self._client is None:
+            import tempfile
+
+            import dask.config
             from dask.distributed import Client, LocalCluster
 
+            # Dask's scratch folders (one per worker, one for the scheduler) go in a folder of
+            # our own, removed on close: a worker that died would leave its own in /tmp.
+            scratch = self._resources.enter_context(tempfile.TemporaryDirectory(prefix="bulletin-dask-"))
+            self._resources.enter_context(dask.config.set({"temporary-directory": scratch}))
             # Worker processes ignore Ctrl-C (see dask_setup): the coordinator stops them.
             # No dashboard; its HTTP server (which stays) on a free port, not on the usual 8787.
-            self._local = LocalCluster(n_workers=int(self.target), threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
-                                       scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                                       preload=[__name__])  # fmt: skip
-            self._client = Client(self._local, set_as_default=False)
+            local = LocalCluster(n_workers=int(self.target), threads_per_worker=1, processes=True,
+                                 host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
+                                 scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}, local_directory=scratch,
+                                 preload=[__name__])  # fmt: skip
+            self._resources.callback(local.close)
+            self._client = Client(local, set_as_default=False)
+            self._resources.callback(self._client.close)
         return self._client
 
     def close(self) -> None:
         """Disconnect; a local cluster's worker processes are stopped and waited for."""
-        client, local, self._client, self._local = self._client, self._local, None, None
-        try:
-            if client is not None:
-                client.close()
-            if local is not None:
-                local.close()
-        finally:
-            self._quiet.__exit__(None, None, None)
+        self._client = None
+        self._resources.close()
 
     # --- one batch ------------------------------------------------------------------------
 

@@ -130,9 +130,11 @@ class DaskProcesses:
 
     def _start(self, name: str, *args: str) -> None:
         log = open(self.folder / f"{name}.log", "wb")  # noqa: SIM115 - the process writes it
+        # Dask's scratch folders in the test's own folder, not /tmp (a killed worker leaves its own).
+        env = {**os.environ, "DASK_TEMPORARY_DIRECTORY": str(self.folder)}
         with log:
             proc = subprocess.Popen([sys.executable, "-m", "dask", *args], stdout=log, stderr=subprocess.STDOUT,
-                                    cwd=self.worker_cwd, start_new_session=True)  # fmt: skip
+                                    cwd=self.worker_cwd, env=env, start_new_session=True)  # fmt: skip
         self.procs[name] = proc
         self.pgids.add(proc.pid)
 
