@@ -40,7 +40,7 @@ import sys
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
@@ -51,6 +51,7 @@ from .errors import BulletinError, ConfigError, OutputError
 if TYPE_CHECKING:
     from .batch import Job
     from .settings import Settings
+    from .workers import Finished
 
 if sys.platform != "win32":
     import fcntl
@@ -65,9 +66,6 @@ INPUT_FILES = ("lexicon", "intro", "outro", "music", "cover")
 """Settings naming files that workers read."""
 JOBS_DIR = ".bulletin-jobs"
 """Folder (in the output folder) of the per-output lock files."""
-
-Finished = Callable[[Any, "dict[str, Any] | None", "str | None", "str | None"], None]
-"""``finished(job, entry, error, worker)``, as :func:`bulletin.batch.run_batch` defines it."""
 
 _LOCAL = re.compile(r"local:(\d+)")
 _URL = re.compile(r"[a-z][a-z0-9+.-]*://[^\s/]+")
@@ -249,7 +247,8 @@ class Cluster:
         """After an interrupt: nothing new starts, running jobs stop, finished ones are kept."""
         from dask.distributed import as_completed
 
-        with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C: stop waiting, not stopping
+        # A second Ctrl-C stops the waiting, not the stopping; a lost scheduler ends both.
+        with contextlib.suppress(KeyboardInterrupt, OSError):
             stop.set()  # before anything else: a task that starts from now on returns at once
             running = {str(k) for keys in self.client.processing().values() for k in keys}
             left = [f for f in futures if f not in reported]
