@@ -325,6 +325,18 @@ def run_batch(
     today: str | None = None,
 ) -> Summary:
     """Collect, plan, make what changed (in worker processes, or on a cluster), and record it."""
+    if settings.cluster:
+        from .cluster import Cluster
+
+        # Connected before anything is written: an unreachable scheduler leaves no trace.
+        with Cluster(settings.cluster) as cluster:
+            return _run_batch(inputs, out_dir, settings, progress, today, cluster)
+    return _run_batch(inputs, out_dir, settings, progress, today, None)
+
+
+def _run_batch(
+    inputs: list[str], out_dir: Path, settings: Settings, progress: Progress | None, today: str | None, cluster: Any
+) -> Summary:
     from .engines.stack import choose
 
     prepare(out_dir, settings)
@@ -364,10 +376,8 @@ def run_batch(
         if progress:
             progress(ended, len(todo))
 
-    if settings.cluster:
-        from .cluster import run_on_cluster
-
-        leftover = run_on_cluster(settings.cluster, todo, out_dir, settings, engine.name, finished)
+    if cluster is not None:
+        leftover = cluster.run(todo, out_dir, settings, engine.name, finished)
     else:
         from .engines.ratelimit import FileRateLimiter
         from .workers import run_in_processes

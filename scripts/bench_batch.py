@@ -5,12 +5,23 @@ Prints total time, time per article, peak memory (largest worker), and a second 
 Run it with two batch sizes to see that the time per article does not grow with the batch.
 
     python scripts/bench_batch.py [--articles 50] [--also 10]
+
+With ``--cluster`` (needs pip install -e ".[cluster]"), the same N articles are made by the
+process pool and by the Dask cluster (each from an empty folder and an empty clip cache), and
+the script prints the ratio of the two, the throughput per worker offline, and the throughput
+through Google's protocol with the default rate limit (the local gTTS-protocol server of the
+tests, with --latency seconds per answer; a first run fills the server's own speech cache so
+that the measured run pays the latency and the rate limit, not the server's synthesis):
+
+    python scripts/bench_batch.py --cluster local:2 [--articles 50] [--gtts-articles 10] [--json out.json]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -44,14 +55,23 @@ def make_articles(folder: Path, n: int) -> None:
         )
 
 
-def run(args: list[str]) -> tuple[float, float]:
+def run(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """Wall time and peak RSS (MB) of the largest process the command ran."""
+    elapsed, peak, _ = run_batch(args, env)
+    return elapsed, peak
+
+
+def run_batch(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Wall time, peak RSS (MB) and standard output of ``bulletin ARGS``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "bulletin", *args], check=False, cwd=ROOT, capture_output=True)
+    r = subprocess.run([sys.executable, "-m", "bulletin", *args], check=False, cwd=ROOT, capture_output=True,
+                       text=True, env=env)  # fmt: skip
     elapsed = time.perf_counter() - t0
     peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-    return elapsed, peak
+    if r.returncode != 0:
+        raise SystemExit(f"bulletin {' '.join(args)} failed ({r.returncode}): {r.stderr.strip()}")
+    return elapsed, peak, r.stdout
 
 
 def bench(n: int) -> dict[str, float]:
@@ -78,11 +98,148 @@ def bench(n: int) -> dict[str, float]:
             "second_share": second / first, "peak_rss_mb": peak, "workers": os.cpu_count() or 1}  # fmt: skip
 
 
+def workers_line(stdout: str) -> dict[str, int]:
+    """The summary's per-worker counts (``workers    local-0: 25, local-1: 25``)."""
+    line = next((x for x in stdout.splitlines() if x.startswith("workers")), "")
+    return {w: int(n) for w, n in re.findall(r"([^\s,]+): (\d+)", line.split(None, 1)[1] if line else "")}
+
+
+def cluster_vs_pool(n: int, cluster: str) -> dict[str, object]:
+    """The same n articles through the process pool and through the cluster."""
+    with tempfile.TemporaryDirectory() as d:
+        src = Path(d) / "in"
+        src.mkdir()
+        make_articles(src, n)
+        times = {}
+        for label, extra in (("pool", []), ("cluster", ["--cluster", cluster])):
+            out, cache = Path(d) / f"out-{label}", Path(d) / f"cache-{label}"
+            times[label], _, stdout = run_batch(["batch", str(src), "-o", str(out), "--engine", "espeak",
+                                                 "--cache-dir", str(cache), "-q", *extra])  # fmt: skip
+            made = len(list(out.glob("*.mp3")))
+            if made != n:
+                raise SystemExit(f"{label}: {made} of {n} bulletins made")
+            if label == "cluster":
+                by_worker = workers_line(stdout)
+    pool_workers = os.cpu_count() or 1
+    cluster_workers = len(by_worker) or 1
+    return {
+        "articles": n,
+        "pool_s": times["pool"],
+        "pool_workers": pool_workers,
+        "cluster_s": times["cluster"],
+        "cluster_workers": cluster_workers,
+        "by_worker": by_worker,
+        "ratio": times["cluster"] / times["pool"],
+        "pool_per_worker_hour": n / times["pool"] * 3600 / pool_workers,
+        "cluster_per_worker_hour": n / times["cluster"] * 3600 / cluster_workers,
+    }
+
+
+def cluster_gtts(n: int, cluster: str, latency: float) -> dict[str, object]:
+    """n articles through Google's protocol (a local server) on the cluster, default rate limit."""
+    sys.path.insert(0, str(ROOT))
+    from tests.gtts_server import Behaviour, GttsServer
+
+    with tempfile.TemporaryDirectory() as d, GttsServer(Behaviour(latency=0.0)) as srv:
+        src = Path(d) / "in"
+        src.mkdir()
+        make_articles(src, n)
+        env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy")}
+        env["BULLETIN_GTTS_ENDPOINT"] = srv.url
+        args = ["batch", str(src), "--engine", "gtts", "--cluster", cluster, "-q"]
+        run_batch([*args, "-o", str(Path(d) / "warm"), "--cache-dir", str(Path(d) / "warm-cache")], env)
+        srv.behaviour.latency = latency
+        before = len(srv.requests)
+        elapsed, _, stdout = run_batch([*args, "-o", str(Path(d) / "out"), "--cache-dir", str(Path(d) / "cache")], env)
+        requests = len(srv.requests) - before
+    workers = len(workers_line(stdout)) or 1
+    return {
+        "articles": n,
+        "seconds": elapsed,
+        "requests": requests,
+        "requests_per_article": requests / n,
+        "requests_per_second": requests / elapsed,
+        "per_hour": n / elapsed * 3600,
+        "per_worker_hour": n / elapsed * 3600 / workers,
+        "workers": workers,
+        "latency_s": latency,
+    }
+
+
+def _spin(limiter: object, waits: int, threads: int) -> list[float]:
+    """On a worker: ``waits`` calls of ``limiter.wait()`` from ``threads`` threads (as the gTTS
+    engine makes them); when each returned."""
+    import threading
+
+    from dask.distributed import get_worker
+
+    limiter.bind(get_worker())  # type: ignore[attr-defined]
+    stamps: list[float] = []
+
+    def one() -> None:
+        for _ in range(waits // threads):
+            limiter.wait()  # type: ignore[attr-defined]
+            stamps.append(time.time())
+
+    pool = [threading.Thread(target=one) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return stamps
+
+
+def limiter_ceiling(cluster: str, per_second: float = 15.0, waits: int = 120) -> dict[str, object]:
+    """How many request starts per second the cluster-wide limiter lets through, all workers
+    together, when they ask as fast as they can (nothing else runs)."""
+    from bulletin.cluster import Cluster, ClusterRateLimiter
+
+    with Cluster(cluster) as c:
+        client = c.client
+        workers = len(client.scheduler_info()["workers"])
+        limiter = ClusterRateLimiter.create(client, "bench-limiter", per_second)
+        try:
+            futures = [client.submit(_spin, limiter, waits // workers, 6, pure=False, workers=[w])
+                       for w in client.scheduler_info()["workers"]]  # fmt: skip
+            stamps = sorted(t for f in futures for t in f.result())
+        finally:
+            limiter.close()
+    return {"limit": per_second, "workers": workers, "reached": (len(stamps) - 1) / (stamps[-1] - stamps[0])}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--articles", type=int, default=50)
     ap.add_argument("--also", type=int, default=10, help="a smaller batch, to compare time per article")
+    ap.add_argument("--cluster", metavar="ADDRESS", help="compare the process pool with this Dask cluster (local:2)")
+    ap.add_argument("--gtts-articles", type=int, default=10, help="articles for the gTTS run (0: skip it)")
+    ap.add_argument("--latency", type=float, default=0.3, help="seconds the local gTTS server takes per answer")
+    ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args()
+    if args.cluster:
+        r = cluster_vs_pool(args.articles, args.cluster)
+        print(f"{r['articles']} articles, offline (espeak), from an empty folder and cache")
+        print(f"  process pool  {r['pool_s']:7.1f} s  {r['pool_workers']} workers  "
+              f"{r['pool_per_worker_hour']:6.0f} articles/hour/worker")  # fmt: skip
+        print(f"  {args.cluster:<12}  {r['cluster_s']:7.1f} s  {r['cluster_workers']} workers  "
+              f"{r['cluster_per_worker_hour']:6.0f} articles/hour/worker  {r['by_worker']}")  # fmt: skip
+        print(f"  cluster / pool: {r['ratio']:.2f}")
+        results: dict[str, object] = {"offline": r}
+        if args.gtts_articles:
+            g = cluster_gtts(args.gtts_articles, args.cluster, args.latency)
+            print(f"{g['articles']} articles through the gTTS protocol (local server, {g['latency_s']} s per answer, "
+                  "default rate limit)")  # fmt: skip
+            print(f"  {g['seconds']:.1f} s, {g['requests']} requests ({g['requests_per_article']:.1f} per article, "
+                  f"{g['requests_per_second']:.1f} per second), {g['per_hour']:.0f} articles/hour, "
+                  f"{g['per_worker_hour']:.0f} articles/hour/worker")  # fmt: skip
+            results["gtts"] = g
+            lim = limiter_ceiling(args.cluster)
+            print(f"  rate limiter alone: {lim['reached']:.1f} request starts per second reached for a limit of "
+                  f"{lim['limit']:g}, {lim['workers']} workers asking with 6 threads each")  # fmt: skip
+            results["limiter"] = lim
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
+        return 0
     print(f"{'articles':>8} {'made':>5} {'first s':>8} {'s/article':>10} {'second s':>9} {'2nd/1st':>8} {'peak MB':>8}")
     for n in (args.also, args.articles):
         r = bench(n)

@@ -1,0 +1,623 @@
+"""``bulletin batch --cluster``: a batch on a Dask cluster, one task per output.
+
+The coordinator (the ``bulletin batch`` process) plans the batch, submits one task per output
+and records each result as its future completes: it alone writes the state file, the feed and
+the summary. Workers run the whole per-output job (:func:`bulletin.batch.run_job`) and write
+into the output folder and the clip cache, so both must be the same folders on every worker (a
+shared filesystem); :meth:`Cluster.run` checks this on every worker before any work.
+
+What Dask gives, and what this module adds:
+
+* A worker that dies (killed, out of memory, machine lost) has its tasks re-run on another
+  worker, up to the scheduler's ``distributed.scheduler.allowed-failures`` (3) times; a task
+  that kills more workers than that is reported failed. A job's own failure (a
+  :class:`~bulletin.errors.BulletinError`, or a bug) comes back as data, never as an exception,
+  so Dask never retries it.
+* A killed attempt leaves its temporaries (``.NAME.mp3.*.part``, ``.pcm``) in the folder: the
+  next attempt of the same output removes them first, holding a lock on that output (``flock``,
+  which the kernel releases when a worker dies), so it never removes those of an attempt that is
+  still running (two batches on one folder).
+* The cluster-wide rate limit is a ``distributed.Semaphore`` whose lease is held for one
+  interval (:class:`ClusterRateLimiter`).
+* An interrupt sets a ``distributed.Event``: queued tasks are cancelled, tasks about to start
+  return at once, running jobs are stopped (a KeyboardInterrupt raised in their thread unwinds
+  them: temporaries removed, ffmpeg children killed) and jobs that finished are recorded.
+
+Nothing here imports Dask until a cluster is asked for: the core install stays without it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import os
+import re
+import secrets
+import shutil
+import signal
+import sys
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from .errors import BulletinError, ConfigError, OutputError
+
+if TYPE_CHECKING:
+    from .batch import Job
+    from .settings import Settings
+    from .workers import Finished
+
+if sys.platform != "win32":
+    import fcntl
+
+INSTALL_HINT = 'pip install "bulletin[cluster]"'
+CONNECT_TIMEOUT_S = 10.0
+"""Longest wait for the scheduler to answer, and then for it to have a worker (Dask's own
+``distributed.comm.timeouts.connect`` applies when it is shorter)."""
+STOP_GRACE_S = 10.0
+"""After an interrupt, how long running jobs have to stop (or finish) before they are abandoned."""
+INPUT_FILES = ("lexicon", "intro", "outro", "music", "cover")
+"""Settings naming files that workers read."""
+JOBS_DIR = ".bulletin-jobs"
+"""Folder (in the output folder) of the per-output lock files."""
+
+_LOCAL = re.compile(r"local:(\d+)")
+_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^\s/]+")
+_HOST_PORT = re.compile(r"[\w.-]+:\d+")
+# Every temporary a job writes beside its outputs is ".<stem>.<output suffix>.<random>…":
+# atomic writes (…part), the scratch PCM (…pcm, …bed.pcm) and folder builds (mkdtemp).
+_SUFFIXES = r"(?:mp3|vtt|srt|chapters\.json|json|daisy|parts)"
+
+
+# --- addresses and the optional dependency ------------------------------------------------
+
+
+def parse_address(address: str) -> tuple[str, int | str]:
+    """``local:N`` → ``("local", N)``; a scheduler address → ``("remote", "tcp://HOST:PORT")``."""
+    text = address.strip()
+    local = _LOCAL.fullmatch(text)
+    if local:
+        n = int(local[1])
+        if not 1 <= n <= 256:
+            raise ConfigError(f"cluster {address!r}: local:N wants 1 to 256 workers")
+        return "local", n
+    if _URL.fullmatch(text):
+        return "remote", text
+    if _HOST_PORT.fullmatch(text):  # Dask's own default protocol
+        return "remote", f"tcp://{text}"
+    raise ConfigError(f"cluster {address!r} is neither a Dask scheduler address (tcp://HOST:8786) nor local:N")
+
+
+def _require_dask() -> None:
+    """Fail in one line, naming the extra to install, when Dask distributed is missing."""
+    try:
+        import dask.distributed  # noqa: F401
+    except ImportError:
+        raise ConfigError(f"--cluster needs Dask distributed, which is not installed: {INSTALL_HINT}") from None
+
+
+def worker_label(name: object, address: str) -> str:
+    """A short name for a worker in the summary: its ``--name``, else its host:port."""
+    if isinstance(name, int):  # LocalCluster numbers its workers
+        return f"local-{name}"
+    text = str(name or address)
+    return text.split("://", 1)[-1]
+
+
+@contextlib.contextmanager
+def _quiet_dask() -> Iterator[None]:
+    """Dask logs lost workers and reconnections as warnings on stderr; the batch summary is what
+    the user reads, so only Dask's errors get through while it runs."""
+    logger = logging.getLogger("distributed")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+# --- the cluster, seen from the coordinator -----------------------------------------------
+
+
+class Cluster:
+    """One batch's connection to a Dask cluster. Use it as a context manager.
+
+    A scheduler address is connected to at once (an unreachable scheduler, or one without
+    workers, is a one-line :class:`ConfigError` before the batch writes anything); ``local:N``
+    starts N worker processes on first use and stops them on close.
+    """
+
+    def __init__(self, address: str, *, timeout: float = CONNECT_TIMEOUT_S) -> None:
+        self.address = address
+        self.kind, self.target = parse_address(address)
+        _require_dask()
+        self._timeout = timeout
+        self._client: Any = None
+        self._resources = contextlib.ExitStack()  # closed in reverse: client, cluster, folders
+        self._resources.enter_context(_quiet_dask())
+        try:
+            if self.kind == "remote":
+                self._client = self._connect(str(self.target))
+                self._resources.callback(self._client.close)
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> Cluster:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def _connect(self, url: str) -> Any:
+        import dask.config
+        from dask.distributed import Client
+        from dask.utils import parse_timedelta
+
+        configured = parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"), "s") or self._timeout
+        timeout = min(float(configured), self._timeout)
+        try:
+            client = Client(url, timeout=timeout, set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise ConfigError(f"cannot reach the Dask scheduler at {url} within {timeout:g} s ({_reason(exc)}); "
+                              "is it running? (--cluster)") from None  # fmt: skip
+        try:
+            client.wait_for_workers(1, timeout=timeout)
+        except (OSError, TimeoutError):
+            client.close()
+            raise ConfigError(f"the Dask scheduler at {url} has no workers (none joined within {timeout:g} s); "
+                              "start some with: dask worker " + url) from None  # fmt: skip
+        return client
+
+    @property
+    def client(self) -> Any:
+        """The Dask client; for ``local:N``, the local cluster starts here."""
+        if self._client is None:
+            import tempfile
+
+            import dask.config
+            from dask.distributed import Client, LocalCluster
+
+            # Dask's scratch folders (one per worker, one for the scheduler) go in a folder of
+            # our own, removed on close: a worker that died would leave its own in /tmp.
+            scratch = self._resources.enter_context(tempfile.TemporaryDirectory(prefix="bulletin-dask-"))
+            self._resources.enter_context(dask.config.set({"temporary-directory": scratch}))
+            # Worker processes ignore Ctrl-C (see dask_setup): the coordinator stops them.
+            # No dashboard; its HTTP server (which stays) on a free port, not on the usual 8787.
+            local = LocalCluster(n_workers=int(self.target), threads_per_worker=1, processes=True,
+                                 host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
+                                 scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}, local_directory=scratch,
+                                 preload=[__name__])  # fmt: skip
+            self._resources.callback(local.close)
+            self._client = Client(local, set_as_default=False)
+            self._resources.callback(self._client.close)
+        return self._client
+
+    def close(self) -> None:
+        """Disconnect; a local cluster's worker processes are stopped and waited for."""
+        self._client = None
+        self._resources.close()
+
+    # --- one batch ------------------------------------------------------------------------
+
+    def run(
+        self, todo: Sequence[Job], out_dir: Path, settings: Settings, engine_name: str, finished: Finished
+    ) -> list[Job] | None:
+        """Run every job on the cluster, calling ``finished`` here as each ends. Returns None
+        when all ran, or, after a KeyboardInterrupt, the jobs that did not finish."""
+        from dask.distributed import Event, as_completed
+
+        client = self.client
+        # Absolute, not resolved: a worker resolves symbolic links on its own side of the mount.
+        folder = out_dir.absolute()
+        settings = _for_workers(settings)
+        self.check_workers(folder, settings.cache_dir if settings.use_cache else None,
+                           [getattr(settings, name) for name in INPUT_FILES if getattr(settings, name)])  # fmt: skip
+        batch = uuid.uuid4().hex[:12]
+        limiter = ClusterRateLimiter.create(client, f"bulletin-rate-{batch}", settings.requests_per_second)
+        stop = Event(f"bulletin-stop-{batch}", client=client)
+        futures: dict[Any, Job] = {}
+        reported: set[Any] = set()
+        try:
+            for job in todo:
+                fut = client.submit(_task, job, str(folder), settings, engine_name, limiter, stop.name,
+                                    key=f"bulletin-{job.name}-{batch}", pure=False, retries=0)  # fmt: skip
+                futures[fut] = job
+            for fut in as_completed(list(futures), loop=client.loop):
+                # Counted as reported once ``finished`` has returned: an interrupt inside it
+                # leaves the job to _stop, which reports it again (recording is idempotent).
+                _report(fut, futures[fut], finished)
+                reported.add(fut)
+        except KeyboardInterrupt:
+            return self._stop(todo, futures, reported, stop, finished)
+        finally:
+            limiter.close()
+        return None
+
+    def _stop(
+        self, todo: Sequence[Job], futures: dict[Any, Job], reported: set[Any], stop: Any, finished: Finished
+    ) -> list[Job]:
+        """After an interrupt: nothing new starts, running jobs stop, finished ones are kept."""
+        from dask.distributed import as_completed
+
+        # A second Ctrl-C stops the waiting, not the stopping; a lost scheduler ends both.
+        with contextlib.suppress(KeyboardInterrupt, OSError):
+            stop.set()  # before anything else: a task that starts from now on returns at once
+            running = {str(k) for keys in self.client.processing().values() for k in keys}
+            left = [f for f in futures if f not in reported]
+            self.client.cancel([f for f in left if f.key not in running and not f.done()])
+            active = [f for f in left if f.key in running or f.done()]
+            with contextlib.suppress(TimeoutError):
+                for fut in as_completed(active, loop=self.client.loop, timeout=STOP_GRACE_S):
+                    if fut.status == "finished" and fut.result()[0] != "stopped":
+                        _report(fut, futures[fut], finished)
+                        reported.add(fut)
+        submitted = {futures[f].name for f in futures}
+        leftover = [futures[f] for f in futures if f not in reported] + [j for j in todo if j.name not in submitted]
+        with contextlib.suppress(Exception):
+            self.client.cancel([f for f in futures if f not in reported])
+        return leftover
+
+    def check_workers(self, folder: Path, cache: Path | None, inputs: Sequence[Path] = ()) -> None:
+        """Every worker sees the same output folder and clip cache as this process (a probe
+        file written here is read there) and can write in both, can read the input files
+        (lexicon, jingles, music bed, cover), and runs this bulletin."""
+        from . import __version__
+
+        token = secrets.token_hex(16)
+        probes: list[Path] = []
+        try:
+            for where in (folder, cache):
+                if where is None:
+                    continue
+                try:
+                    where.mkdir(parents=True, exist_ok=True)
+                    probe = where / f".bulletin-probe-{token}"
+                    probe.write_text(token, encoding="utf-8")
+                except OSError as exc:
+                    raise OutputError(f"cannot write in {where}: {exc.strerror or exc}") from exc
+                probes.append(probe)
+            answers = self.client.run(_probe, [str(p) for p in probes], [str(p) for p in inputs], token,
+                                      __version__, on_error="return")  # fmt: skip
+        finally:
+            for probe in probes:
+                with contextlib.suppress(OSError):
+                    probe.unlink()
+        for address, answer in sorted(answers.items()):
+            if isinstance(answer, BaseException):
+                raise ConfigError(f"worker {worker_label(None, str(address))} cannot run bulletin "
+                                  f"({type(answer).__name__}: {_reason(answer)}); install bulletin {__version__} "
+                                  "on every worker")  # fmt: skip
+            who, reason = answer
+            if reason:
+                raise OutputError(f"worker {who}: {reason}")
+
+
+def _report(fut: Any, job: Job, finished: Finished) -> None:
+    """Hand one finished future to the coordinator's ``finished``."""
+    from dask.distributed import KilledWorker
+
+    try:
+        status, value, worker = fut.result()
+    except KilledWorker as exc:
+        tries = getattr(exc, "allowed_failures", 3) + 1
+        finished(job, None, f"its worker died {tries} times while making it (Dask's allowed-failures); "
+                            "not retried again", None)  # fmt: skip
+        return
+    except Exception as exc:  # the task could not run at all (a worker without bulletin, say)
+        finished(job, None, f"internal error on the cluster: {type(exc).__name__}: {_reason(exc)}", None)
+        return
+    if status == "ok":
+        finished(job, value, None, worker)
+    else:
+        finished(job, None, value if status == "failed" else "stopped on the cluster", worker)
+
+
+def _reason(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+# --- on a worker ----------------------------------------------------------------------------
+
+
+def dask_setup(worker: Any) -> None:
+    """Preload of ``local:N`` workers: a terminal's Ctrl-C reaches the whole process group, but
+    the coordinator decides what stops (and stops running jobs cleanly), so workers ignore it."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _for_workers(settings: Settings) -> Settings:
+    """The settings as workers need them: every path absolute (a worker's working folder is not
+    the coordinator's), and the clip cache named (one cache for all, not each worker's default)."""
+    from dataclasses import fields
+
+    from .cache import default_cache_dir
+
+    paths: dict[str, Any] = {f.name: Path(v).expanduser().absolute() for f in fields(settings)
+             if isinstance(v := getattr(settings, f.name), Path)}  # fmt: skip
+    if settings.use_cache:
+        paths["cache_dir"] = Path(settings.cache_dir or default_cache_dir()).expanduser().absolute()
+    return replace(settings, **paths)
+
+
+def _probe(
+    dirs: list[str], files: list[str], token: str, version: str, dask_worker: Any = None
+) -> tuple[str, str | None]:
+    """On a worker (through ``Client.run``, which passes ``dask_worker``): its name, and None
+    when it sees every probe file and can write beside it and can read every input file, else
+    why not."""
+    who = worker_label(dask_worker.name, dask_worker.address) if dask_worker is not None else "?"
+    return who, _probe_reason(dirs, files, token, version)
+
+
+def _probe_reason(dirs: list[str], files: list[str], token: str, version: str) -> str | None:
+    from . import __version__
+    from .atomic import check_writable_dir
+
+    if version != __version__:
+        return f"runs bulletin {__version__}, the coordinator {version}: install the same on every worker"
+    for file in files:
+        try:
+            with open(file, "rb"):
+                pass
+        except OSError as exc:
+            return f"cannot read {file} ({exc.strerror or exc}): input files must be on a shared filesystem too"
+    for path in map(Path, dirs):
+        shared = "the output folder and the clip cache must be on a filesystem every worker shares"
+        try:
+            seen = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            return f"cannot read {path.parent} ({exc.strerror or exc}): {shared}"
+        if seen != token:
+            return f"{path.parent} is not the coordinator's folder: {shared}"
+        try:
+            check_writable_dir(path.parent)
+        except OutputError as exc:
+            return str(exc)
+    return None
+
+
+def _task(
+    job: Job, folder: str, settings: Settings, engine_name: str, limiter: ClusterRateLimiter, stop_name: str
+) -> tuple[str, Any, str]:
+    """One output, on a worker: ``("ok", entry, worker)``, ``("failed", reason, worker)`` or
+    ``("stopped", None, worker)``. Never raises, so Dask never retries a job that failed."""
+    from dask.distributed import Event, get_worker
+
+    from .batch import run_job
+
+    worker = get_worker()
+    who = worker_label(worker.name, worker.address)
+    stop = Event(stop_name)
+    entry = None
+    try:
+        with _output_lock(Path(folder), job.name):
+            if stop.is_set():
+                return "stopped", None, who
+            removed = _remove_leftovers(Path(folder), job.name)
+            if removed:
+                logging.getLogger(__name__).warning("%s: removed what a killed attempt left: %s", job.name, removed)
+            with _stopped_by(stop):
+                entry = run_job(job, folder, settings, engine_name, limiter.bind(worker))
+    except KeyboardInterrupt:
+        if entry is None:
+            return "stopped", None, who
+    except BulletinError as exc:
+        return "failed", str(exc), who
+    except Exception as exc:  # a bug in one job is that job's failure, not the batch's
+        return "failed", f"internal error: {type(exc).__name__}: {exc}", who
+    return "ok", entry, who
+
+
+@contextlib.contextmanager
+def _output_lock(folder: Path, name: str) -> Iterator[None]:
+    """Only one attempt at an output at a time; a dead worker's lock goes with its process."""
+    if sys.platform == "win32":  # pragma: no cover - workers run on POSIX systems
+        yield
+        return
+    locks = folder / JOBS_DIR
+    try:
+        locks.mkdir(exist_ok=True)
+        fh = open(locks / f"{name}.lock", "a+")  # noqa: SIM115 - held for the whole job
+    except OSError as exc:
+        raise OutputError(f"cannot write in {locks}: {exc.strerror or exc}") from exc
+    with fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
+
+
+def _remove_leftovers(folder: Path, name: str) -> list[str]:
+    """Remove what an earlier attempt at ``name`` left when its worker was killed (its
+    temporaries, never a finished output). Call it holding :func:`_output_lock`."""
+    stem = name[:-4] if name.endswith(".mp3") else name
+    pattern = re.compile(rf"\.{re.escape(stem)}\.{_SUFFIXES}\..+")
+    removed = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if not pattern.fullmatch(entry.name):
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            removed.append(entry.name)
+    return removed
+
+
+def _raise_in(thread_id: int, exc: type[BaseException] | None) -> None:
+    """Raise ``exc`` in a thread of this process at its next Python instruction (None withdraws
+    one not raised yet). CPython's documented C API; it is the only way to stop a job running in
+    a Dask worker's thread without killing the worker."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), ctypes.py_object(exc) if exc else None)
+
+
+# A KeyboardInterrupt that lands in a ctypes callback (espeak-ng's audio callback, most often) is
+# swallowed there and handed to sys.unraisablehook instead. The hook only notes it (an exception
+# raised in the hook would be lost too); the thread that raised it raises it again, and it comes
+# out at the first instruction outside the callback. Only a swallowed interrupt is repeated, so
+# the job's clean-up code never meets a second one.
+_SWALLOWED: dict[int, threading.Event] = {}
+_HOOK_LOCK = threading.Lock()
+_previous_hook = sys.unraisablehook
+
+
+def _unraisable(info: Any) -> None:
+    swallowed = _SWALLOWED.get(threading.get_ident())
+    if swallowed is not None and info.exc_type is not None and issubclass(info.exc_type, KeyboardInterrupt):
+        swallowed.set()
+        return
+    _previous_hook(info)
+
+
+def _install_hook() -> None:
+    global _previous_hook
+    with _HOOK_LOCK:
+        if sys.unraisablehook is not _unraisable:
+            _previous_hook = sys.unraisablehook
+            sys.unraisablehook = _unraisable
+
+
+@contextlib.contextmanager
+def _stopped_by(event: Any, poll_s: float = 1.0) -> Iterator[None]:
+    """While the body runs, a KeyboardInterrupt is raised in it once ``event`` is set."""
+    target = threading.get_ident()
+    lock = threading.Lock()
+    state = {"active": True}
+    swallowed = threading.Event()
+    _install_hook()
+
+    def watch() -> None:
+        while True:
+            try:
+                is_set = event.wait(timeout=poll_s)
+            except Exception:  # the worker is closing: its own shutdown stops the job
+                return
+            with lock:
+                if not state["active"]:
+                    return
+                if is_set:
+                    _SWALLOWED[target] = swallowed
+                    _raise_in(target, KeyboardInterrupt)
+                    break
+        while True:
+            swallowed.wait(poll_s)
+            with lock:
+                if not state["active"]:
+                    return
+                if swallowed.is_set():
+                    swallowed.clear()
+                    _raise_in(target, KeyboardInterrupt)
+
+    def finish() -> bool:
+        """Stop watching; whether a stop was asked for."""
+        with lock:
+            state["active"] = False
+            _raise_in(target, None)  # withdrawn if not raised yet: the caller decides below
+            return _SWALLOWED.pop(target, None) is not None
+
+    threading.Thread(target=watch, name="bulletin-stop-watch", daemon=True).start()
+    try:
+        yield
+    except BaseException:
+        finish()
+        raise
+    if finish():  # asked to stop, but ctypes swallowed the interrupt until the body had ended
+        raise KeyboardInterrupt
+
+
+# --- the rate limit -------------------------------------------------------------------------
+
+
+class ClusterRateLimiter:
+    """At most ``per_second`` request starts per second across every worker of a cluster.
+
+    A ``distributed.Semaphore`` with one lease, on the scheduler: a request takes the lease and
+    gives it back one interval (``1 / per_second``) after it started, so two requests never
+    start closer than that, whichever workers make them, and no clock is shared. One lease
+    rather than ``per_second`` leases: those would let requests start in bursts (a second's
+    worth at once). The cost is the round trip to the scheduler between two requests: the
+    rate reached is ``1 / (interval + round trip)``, a few percent under the limit on a LAN.
+    A worker that dies holding the lease loses it after Dask's lease timeout (30 s). The object
+    travels to workers by name.
+    """
+
+    def __init__(self, name: str, interval: float, owner: Any = None) -> None:
+        self.name = name
+        self.interval = interval
+        self._owner = owner
+        """The coordinator's Semaphore object (None on workers), to remove it at the end."""
+        self._worker: Any = None
+        """The Dask worker this copy runs on (set by :meth:`bind`)."""
+
+    @classmethod
+    def create(cls, client: Any, name: str, per_second: float) -> ClusterRateLimiter:
+        """Register the semaphore on the scheduler (from the coordinator)."""
+        from dask.distributed import Semaphore
+
+        semaphore = Semaphore(max_leases=1, name=name, scheduler_rpc=client.scheduler, loop=client.loop)
+        semaphore.register()
+        return cls(name, 1.0 / per_second, semaphore)
+
+    def bind(self, worker: Any) -> ClusterRateLimiter:
+        """Tie this copy to the worker running the task. The engine calls :meth:`wait` from its
+        own threads, where Dask cannot tell which worker they belong to."""
+        self._worker = worker
+        return self
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"name": self.name, "interval": self.interval}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["name"], state["interval"])  # type: ignore[misc]
+
+    def wait(self) -> None:
+        if self._worker is None:
+            raise RuntimeError("ClusterRateLimiter.wait() outside a task: bind() it to its worker first")
+        semaphore = _semaphore(self.name, self._worker)
+        semaphore.acquire()
+        timer = threading.Timer(self.interval, semaphore.release)
+        timer.daemon = True
+        timer.start()
+
+    def close(self) -> None:
+        """Remove the semaphore from the scheduler (from the coordinator, at the end), once the
+        last request's lease is back: closing it with a lease out makes Dask warn."""
+        if self._owner is None:
+            return
+        with contextlib.suppress(Exception):
+            if self._owner.acquire(timeout=self.interval + 1.0):
+                self._owner.release()
+            self._owner.close()
+
+
+# One Semaphore object per batch in each worker process, not one per task: each object starts a
+# lease-refresh callback on the worker's event loop that lives as long as the object.
+_SEMAPHORES: OrderedDict[str, Any] = OrderedDict()
+_SEMAPHORES_LOCK = threading.Lock()
+_KEEP = 8  # batches at once on one worker, at most (an older one's object is rebuilt if needed)
+
+
+def _semaphore(name: str, worker: Any) -> Any:
+    from dask.distributed import Semaphore
+
+    with _SEMAPHORES_LOCK:
+        semaphore = _SEMAPHORES.get(name)
+        if semaphore is None:
+            semaphore = Semaphore(max_leases=1, name=name, scheduler_rpc=worker.scheduler, loop=worker.loop)
+            _SEMAPHORES[name] = semaphore
+            while len(_SEMAPHORES) > _KEEP:
+                _, old = _SEMAPHORES.popitem(last=False)
+                with contextlib.suppress(Exception):
+                    old.refresh_callback.stop()  # its lease is short: it never needs a refresh
+        else:
+            _SEMAPHORES.move_to_end(name)
+        return semaphore
