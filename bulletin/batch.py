@@ -15,8 +15,10 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import re
+import shutil
 import sys
 import time
 import uuid
@@ -35,6 +37,11 @@ from .sources import Story, collect
 if sys.platform != "win32":
     import fcntl
 
+JOBS_DIR = ".bulletin-jobs"
+"""Folder (in the output folder) of the per-output lock files."""
+# Every temporary a job writes beside its outputs is ".<stem>.<output suffix>.<random>…":
+# atomic writes (…part), the scratch PCM (…pcm, …bed.pcm) and folder builds (mkdtemp).
+_SUFFIXES = r"(?:mp3|vtt|srt|chapters\.json|json|daisy|parts)"
 STATE_NAME = ".bulletin-state.json"
 LOCK_NAME = ".bulletin.lock"
 RATE_NAME = ".bulletin-rate"
@@ -250,7 +257,17 @@ def unchanged(job: Job, folder: Path, state: dict[str, Any]) -> bool:
 
 
 def run_job(job: Job, folder: str, settings: Settings, engine_name: str, limiter: Any = None) -> dict[str, Any]:
-    """Make one output. Returns what the state file records about it."""
+    """Make one output (in a worker process, or on a cluster worker). Returns what the state file
+    records about it. One attempt at an output at a time; an attempt first removes what a killed
+    earlier one left (its temporaries, never a finished file)."""
+    with _output_lock(Path(folder), job.name):
+        removed = _remove_leftovers(Path(folder), job.name)
+        if removed:
+            logging.getLogger(__name__).warning("%s: removed what a killed attempt left: %s", job.name, removed)
+        return _make(job, folder, settings, engine_name, limiter)
+
+
+def _make(job: Job, folder: str, settings: Settings, engine_name: str, limiter: Any) -> dict[str, Any]:
     from .normalize import load_lexicon
     from .pipeline import engine_for, make_bulletin, render_script
     from .presets import get_preset
@@ -298,6 +315,42 @@ def _first_sentences(stories: tuple[Story, ...], limit: int = 300) -> str:
             lead = f"{lead} {sentence}".strip()
         parts.append((f"{s.article.title} : " if len(stories) > 1 and s.article.title else "") + lead[: limit + 50])
     return "\n".join(p for p in parts if p)
+
+
+@contextlib.contextmanager
+def _output_lock(folder: Path, name: str) -> Iterator[None]:
+    """Only one attempt at an output at a time; a dead worker's lock goes with its process."""
+    if sys.platform == "win32":  # pragma: no cover - workers run on POSIX systems
+        yield
+        return
+    locks = folder / JOBS_DIR
+    try:
+        locks.mkdir(exist_ok=True)
+        fh = open(locks / f"{name}.lock", "a+")  # noqa: SIM115 - held for the whole job
+    except OSError as exc:
+        raise OutputError(f"cannot write in {locks}: {exc.strerror or exc}") from exc
+    with fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
+
+
+def _remove_leftovers(folder: Path, name: str) -> list[str]:
+    """Remove what an earlier attempt at ``name`` left when its worker was killed (its
+    temporaries, never a finished output). Call it holding :func:`_output_lock`."""
+    stem = name[:-4] if name.endswith(".mp3") else name
+    pattern = re.compile(rf"\.{re.escape(stem)}\.{_SUFFIXES}\..+")
+    removed = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if not pattern.fullmatch(entry.name):
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            removed.append(entry.name)
+    return removed
 
 
 # --- the coordinator ------------------------------------------------------------------------

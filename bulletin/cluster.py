@@ -31,10 +31,8 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import logging
-import os
 import re
 import secrets
-import shutil
 import signal
 import sys
 import threading
@@ -54,7 +52,7 @@ if TYPE_CHECKING:
     from .workers import Finished
 
 if sys.platform != "win32":
-    import fcntl
+    pass
 
 INSTALL_HINT = 'pip install "bulletin[cluster]"'
 CONNECT_TIMEOUT_S = 10.0
@@ -64,15 +62,10 @@ STOP_GRACE_S = 10.0
 """After an interrupt, how long running jobs have to stop (or finish) before they are abandoned."""
 INPUT_FILES = ("lexicon", "intro", "outro", "music", "cover")
 """Settings naming files that workers read."""
-JOBS_DIR = ".bulletin-jobs"
-"""Folder (in the output folder) of the per-output lock files."""
 
 _LOCAL = re.compile(r"local:(\d+)")
 _URL = re.compile(r"[a-z][a-z0-9+.-]*://[^\s/]+")
 _HOST_PORT = re.compile(r"[\w.-]+:\d+")
-# Every temporary a job writes beside its outputs is ".<stem>.<output suffix>.<random>…":
-# atomic writes (…part), the scratch PCM (…pcm, …bed.pcm) and folder builds (mkdtemp).
-_SUFFIXES = r"(?:mp3|vtt|srt|chapters\.json|json|daisy|parts)"
 
 
 # --- addresses and the optional dependency ------------------------------------------------
@@ -399,14 +392,10 @@ def _task(
     stop = Event(stop_name)
     entry = None
     try:
-        with _output_lock(Path(folder), job.name):
-            if stop.is_set():
-                return "stopped", None, who
-            removed = _remove_leftovers(Path(folder), job.name)
-            if removed:
-                logging.getLogger(__name__).warning("%s: removed what a killed attempt left: %s", job.name, removed)
-            with _stopped_by(stop):
-                entry = run_job(job, folder, settings, engine_name, limiter.bind(worker))
+        if stop.is_set():
+            return "stopped", None, who
+        with _stopped_by(stop):
+            entry = run_job(job, folder, settings, engine_name, limiter.bind(worker))
     except KeyboardInterrupt:
         if entry is None:
             return "stopped", None, who
@@ -415,42 +404,6 @@ def _task(
     except Exception as exc:  # a bug in one job is that job's failure, not the batch's
         return "failed", f"internal error: {type(exc).__name__}: {exc}", who
     return "ok", entry, who
-
-
-@contextlib.contextmanager
-def _output_lock(folder: Path, name: str) -> Iterator[None]:
-    """Only one attempt at an output at a time; a dead worker's lock goes with its process."""
-    if sys.platform == "win32":  # pragma: no cover - workers run on POSIX systems
-        yield
-        return
-    locks = folder / JOBS_DIR
-    try:
-        locks.mkdir(exist_ok=True)
-        fh = open(locks / f"{name}.lock", "a+")  # noqa: SIM115 - held for the whole job
-    except OSError as exc:
-        raise OutputError(f"cannot write in {locks}: {exc.strerror or exc}") from exc
-    with fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        yield
-
-
-def _remove_leftovers(folder: Path, name: str) -> list[str]:
-    """Remove what an earlier attempt at ``name`` left when its worker was killed (its
-    temporaries, never a finished output). Call it holding :func:`_output_lock`."""
-    stem = name[:-4] if name.endswith(".mp3") else name
-    pattern = re.compile(rf"\.{re.escape(stem)}\.{_SUFFIXES}\..+")
-    removed = []
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if not pattern.fullmatch(entry.name):
-                continue
-            with contextlib.suppress(FileNotFoundError):
-                if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path, ignore_errors=True)
-                else:
-                    os.unlink(entry.path)
-            removed.append(entry.name)
-    return removed
 
 
 def _raise_in(thread_id: int, exc: type[BaseException] | None) -> None:

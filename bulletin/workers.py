@@ -19,6 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from .atomic import signals_held
@@ -28,6 +29,7 @@ J = TypeVar("J")
 Finished = Callable[[Any, "dict[str, Any] | None", "str | None", "str | None"], None]
 """``finished(job, entry, error, worker)``: a job's record, or why it failed."""
 
+MAX_DEATHS = 3  # a job whose worker dies this often (always out of memory, say) is reported failed
 STOP_GRACE_S = 2.0  # how long a stopped worker may take to unwind its job before it is killed
 _WATCH_S = 0.3
 
@@ -93,26 +95,45 @@ def run_in_processes(
 ) -> list[J] | None:
     """Run ``fn(job, *args)`` for every job in up to ``workers`` processes, calling ``finished``
     here as each ends. Returns None when all ran, or, after an interrupt, the jobs that did not
-    finish (their workers are stopped before this returns)."""
+    finish (their workers are stopped before this returns).
+
+    A worker that dies (killed, out of memory) breaks the whole pool and every job it held; those
+    jobs go back in the queue and a fresh pool takes over. A job whose worker has died
+    MAX_DEATHS times is reported failed."""
     # forkserver: workers start from a clean, single-threaded process (the coordinator may run a
     # progress-bar thread, and forking a threaded process can deadlock the child).
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["bulletin.batch", "bulletin.pipeline"])
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init, initargs=(os.getpid(),))
+
+    def new_pool() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init,
+                                   initargs=(os.getpid(),))  # fmt: skip
+
+    pool = new_pool()
+    broken = False
     pending: deque[int] = deque(range(len(jobs)))
     running: dict[Future[tuple[str, Any]], int] = {}
     accounted: set[int] = set()
+    deaths: dict[int, int] = {}
 
     def collect(done: set[Future[tuple[str, Any]]]) -> None:
+        nonlocal broken
         for fut in done:
             try:
                 status, value = fut.result()
-            except Exception as exc:  # the worker process itself died (killed, out of memory)
-                status, value = "failed", f"its worker process died ({type(exc).__name__})"
+            except BrokenProcessPool:
+                broken = True
+                status, value = "died", None
             # Recording a finished job (the state file, the summary) is never cut in half by an
             # interrupt: the signal is held back until the job is accounted for.
             with signals_held():
                 index = running.pop(fut)
+                if status == "died":
+                    deaths[index] = deaths.get(index, 0) + 1
+                    if deaths[index] < MAX_DEATHS:
+                        pending.appendleft(index)
+                        continue
+                    status, value = "failed", f"its worker process died {MAX_DEATHS} times"
                 if index not in accounted:
                     accounted.add(index)
                     if status == "ok":
@@ -122,10 +143,17 @@ def run_in_processes(
 
     try:
         while pending or running:
-            while pending and len(running) < workers:
+            if broken and not running:  # every job of the broken pool is back in the queue
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool, broken = new_pool(), False
+            while pending and len(running) < workers and not broken:
                 with signals_held():  # a job is always either pending or running, never lost between
                     index = pending.popleft()
-                    running[pool.submit(_call, fn, jobs[index], args)] = index
+                    try:
+                        running[pool.submit(_call, fn, jobs[index], args)] = index
+                    except BrokenProcessPool:  # a worker died since the last look
+                        pending.appendleft(index)
+                        broken = True
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             collect(done)
     except KeyboardInterrupt:

@@ -26,9 +26,9 @@ import feedparser
 import pytest
 from dask.distributed import Client
 
+from bulletin.batch import _remove_leftovers
 from bulletin.cluster import (
     ClusterRateLimiter,
-    _remove_leftovers,
     _stopped_by,
     parse_address,
     worker_label,

@@ -179,3 +179,40 @@ def test_full_disk_clear_error_no_corrupt_file(tiny_disk: Path, tmp_path: Path) 
     assert len(r.stderr.strip().splitlines()) == 1 and "No space left on device" in r.stderr, r.stderr
     assert "Traceback" not in r.stderr
     assert list(tiny_disk.iterdir()) == []
+
+
+def test_a_worker_killed_mid_batch_costs_a_retry_not_the_batch(tmp_path: Path) -> None:
+    """A worker process that dies (out of memory, kill -9) breaks Python's process pool and every
+    job it held; those jobs are made again in a fresh pool and the batch ends whole."""
+    src, out, cache = corpus(tmp_path / "in", 5), tmp_path / "out", tmp_path / "cache"
+    args = ("batch", str(src), "-o", str(out), "--engine", "espeak", "--cache-dir", str(cache), "-q", "-w", "2")
+    proc = popen(*args)
+    deadline = time.monotonic() + 60
+    workers: set[int] = set()
+    while time.monotonic() < deadline and len(workers) < 2:
+        # the pool's workers are the forkserver's children (their own children are ffmpeg)
+        servers = [p for p in descendants(proc.pid) if b"forkserver" in _cmdline(p)]
+        workers = {p for s in servers for p in descendants(s) if _parent(p) == s}
+        time.sleep(0.05)
+    moment = RANDOM.uniform(0.2, 1.5)
+    time.sleep(moment)
+    victim = min(alive(workers))
+    os.kill(victim, signal.SIGKILL)
+    err = proc.communicate(timeout=300)[1].decode()
+    assert proc.returncode == 0, f"{err} (worker killed after {moment:.2f} s, BULLETIN_FAULT_SEED={SEED})"
+    check_batch_folder(out, 5)
+    assert not list(out.glob(".*.part")) and not list(out.glob(".*.pcm"))
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return -1
