@@ -363,3 +363,17 @@ def test_add_pronunciation_keeps_the_users_own_lines(tmp_path: Path) -> None:
     fresh = tmp_path / "new" / "lexicon.toml"
     add_pronunciation("ONU", "O N U", fresh)
     assert load_lexicon(fresh, user=False).words["ONU"] == "O N U"
+
+
+def test_the_pages_files_are_package_data() -> None:
+    """'pip install .' is all a user needs: every template and static file is in the wheel."""
+    import fnmatch
+
+    import tomllib
+
+    globs = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
+    studio = ROOT / "bulletin" / "studio"
+    shipped = [p.relative_to(ROOT / "bulletin").as_posix() for p in studio.glob("[st]*/*") if p.is_file()]
+    assert {"studio/templates/index.html", "studio/static/studio.js", "studio/static/studio.css"} <= set(shipped)
+    for name in shipped:
+        assert any(fnmatch.fnmatch(name, g) for g in globs["bulletin"]), name

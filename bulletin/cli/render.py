@@ -42,6 +42,10 @@ def render(
     segment's own "voice", when it differs from its "cast_voice", applies to that segment only.
     'bulletin script --schema' prints the JSON Schema.
 
+    What shapes the script was settled when it was made: its locale, the quote cues of
+    --preset accessible, the spoken opening and closing of --show. Here --show names the show
+    in the tags and plays the chime; the preset sets loudness, rate and pauses.
+
     \b
     Example (review before it airs):
       bulletin script article.txt --format json > s.json     # or: bulletin make article.txt --save-script s.json

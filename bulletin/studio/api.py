@@ -1,19 +1,18 @@
 """The studio's JSON API, usable by other tools as well as by the page.
 
-=================  =====================================================  ==============================
-``POST /api/script``   ``{"text", "locale", "preset"?, "filename"?}``,    the script JSON
-                       ``{"url", "locale"}``, a raw file upload
-                       (``application/octet-stream``, ``?filename=&locale=``),
-                       or ``{"script"}`` (an edited script: checked, voices
-                       resolved, edited spoken text cut again)
-``POST /api/preview``  ``{"segment", "locale", "preset"?}``                ``audio/mpeg``
-``POST /api/render``   ``{"script", "preset"?, "outputs"?}``               ``{"job"}``
-``GET /api/jobs/ID``   —                                                    ``{"state", "progress", "message",
-                                                                            "files": {"mp3": URL, …}, "error"}``
-``GET /api/voices``    —                                                    the engine and its voices per locale
-``POST /api/lexicon``  ``{"word", "say", "script"?}``                      ``{"saved", "script"?}``
-``GET /api/library``   —                                                    bulletins and feeds of the folders
-=================  =====================================================  ==============================
+- ``POST /api/script``: ``{"text", "locale"?, "preset"?, "filename"?}`` or ``{"url", "locale"?}``
+  or a raw file upload (``Content-Type: application/octet-stream``, ``?filename=&locale=``) →
+  the script JSON; ``{"script"}`` (an edited script) → the same script checked, its voices
+  resolved and its edited spoken text cut again (what ``bulletin render`` would speak).
+- ``POST /api/preview``: ``{"segment", "locale", "preset"?}`` → ``audio/mpeg``.
+- ``POST /api/render``: ``{"script", "preset"?, "outputs"?}`` → ``{"job"}``; a bad edit is
+  refused at once (400), before any job.
+- ``GET /api/jobs/{job}`` → ``{"state": "running|done|failed", "progress": 0…1, "message",
+  "files": {"mp3": URL, …}, "error"}``.
+- ``GET /api/voices`` → ``{"engine", "reason", "voices": {locale: [{"id", "label", "gender",
+  "role"}]}, "locales", "presets"}``.
+- ``POST /api/lexicon``: ``{"word", "say", "script"?}`` → ``{"saved": PATH, "script"?}``.
+- ``GET /api/library`` → the bulletins (with sidecars) and feeds of the studio's folders.
 
 Bad input is a 4xx answer ``{"error": "one line"}``, never a traceback.
 """
@@ -109,7 +108,9 @@ class Studio:
         return replace(self.config.settings, **changes, **extra).check()
 
     def edited(self, doc: Any, settings: Settings, name: str = "the script") -> Edited:
-        return prepare(doc, settings, name=name, engine=self.engine)[0]
+        # --speaker-voice given to the studio shapes new scripts; after that the page's own
+        # voice choices are the producer's last word, so they are not overridden again.
+        return prepare(doc, replace(settings, speaker_voices={}), name=name, engine=self.engine)[0]
 
     # --- endpoints ------------------------------------------------------------------------------
 
@@ -194,7 +195,9 @@ class Studio:
             from ..render import render_document
 
             out_dir.mkdir(parents=True, exist_ok=True)
-            result = render_document(doc, target, settings, engine=self.engine, progress=progress)
+            result = render_document(
+                doc, target, replace(settings, speaker_voices={}), engine=self.engine, progress=progress
+            )
             return result.files
 
         return JSONResponse({"job": self.jobs.submit(work)})
