@@ -34,8 +34,11 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     root = tmp_path_factory.mktemp("studio")
     folder = root / "batch"
     folder.mkdir()
-    with running_studio(root, "--folder", str(folder)) as running:
-        yield running
+    try:
+        with running_studio(root, "--folder", str(folder)) as running:
+            yield running
+    finally:  # a module's folder outlives its tests unless removed
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -123,11 +126,15 @@ def serving(folder: Path) -> Iterator[str]:
         thread.join(5)
 
 
-def test_preview_speaks_one_segment_as_mp3(client: httpx.Client, script: dict[str, Any]) -> None:
+def test_preview_speaks_one_segment_as_mp3_through_the_clip_cache(
+    client: httpx.Client, studio: Running, script: dict[str, Any]
+) -> None:
     quote = next(s for s in script["segments"] if s["kind"] == "quote")
+    cached = set((studio.root / "cache").rglob("*"))
     r = client.post("/api/preview", json={"segment": quote, "locale": script["locale"]})
     assert r.status_code == 200 and r.headers["content-type"] == "audio/mpeg"
     assert 0.8 < seconds_of_mp3(r.content) < 10
+    assert any(p.is_file() for p in set((studio.root / "cache").rglob("*")) - cached)  # the clip was stored
     edited = {**quote, "spoken": quote["spoken"] + " " + quote["spoken"]}  # said twice: longer
     longer = client.post("/api/preview", json={"segment": edited, "locale": script["locale"]})
     assert seconds_of_mp3(longer.content) > seconds_of_mp3(r.content) + 0.5
