@@ -20,6 +20,9 @@ from .quotes import Attribution, Gender, clean_label, detect_quotes, split_sente
 SegmentKind = Literal["title", "heading", "narration", "quote", "cue", "intro", "outro"]
 
 
+SCRIPT_VERSION = 1
+"""The version of :meth:`Script.to_json`'s shape (``bulletin render`` reads this one)."""
+
 _LEADING_PUNCT = re.compile(r"^[\s,;:.)\]»”]+")
 
 
@@ -102,9 +105,16 @@ class Script:
     """Plain-English notes for the user (a ``--speaker-voice`` name that matches no speaker)."""
 
     def to_json(self) -> dict[str, Any]:
-        """The stable shape other tools read (``score_quotes.py`` among them). Quote segments also
-        carry the speaker's ``gender`` and the ``attribution`` (rule, confidence); other segments
-        have null there."""
+        """The stable shape other tools read (``score_quotes.py`` among them) and ``bulletin render``
+        speaks; :mod:`bulletin.render` holds its JSON Schema and what each field means.
+
+        Quote segments also carry the speaker's ``gender`` and the ``attribution`` (rule,
+        confidence); other segments have null there. Version 1 added ``version``, the casting
+        tables (``anchor``, ``neutral``, ``speakers``: edit a speaker's voice there and all their
+        quotes follow) and, per segment, ``block`` (the paragraph: it sets the pauses),
+        ``cast_voice`` (the voice the casting gave: a ``voice`` that differs from it is a
+        per-segment edit) and ``sentences`` (the cut into clips, so an unedited script renders
+        exactly as ``make`` spoke it)."""
         segments = []
         for s in self.segments:
             d = {k: v for k, v in asdict(s).items() if k in ("kind", "text", "spoken", "speaker", "voice")}
@@ -115,12 +125,24 @@ class Script:
                 if quote and s.attribution is not None
                 else None
             )
+            d["block"] = s.block
+            d["cast_voice"] = s.voice
+            d["sentences"] = [{"text": x.text, "spoken": x.spoken} for x in s.sentences]
             segments.append(d)
+        anchor = next((s.voice for s in self.segments if s.kind != "quote"), next(iter(self.voices), None))
+        speakers: dict[str, str] = {}
+        for s in self.segments:
+            if s.kind == "quote" and s.speaker:
+                speakers.setdefault(s.speaker, s.voice)
         return {
+            "version": SCRIPT_VERSION,
             "title": self.title,
             "date": self.date,
             "source": self.source,
             "locale": self.locale,
+            "anchor": anchor,
+            "neutral": next((s.voice for s in self.segments if s.kind == "quote" and not s.speaker), None),
+            "speakers": speakers,
             "segments": segments,
             "warnings": list(self.warnings),
         }

@@ -75,7 +75,8 @@ class Settings:
     """Everything that shapes a run besides its inputs."""
 
     # --- the script ------------------------------------------------------------------------
-    locale: str = option("fr-FR", "--locale", "-l", metavar="LOCALE", commands=ARTICLE | SOUND | {"say"},
+    # render speaks a script in the locale it was made for: its spoken text was read for that locale.
+    locale: str = option("fr-FR", "--locale", "-l", metavar="LOCALE", commands=(ARTICLE | SOUND | {"say"}) - {"render"},
                          help="fr-FR, fr-BE, fr-CH or fr-CA: the voices' accent and how numbers are read "
                               "(septante, huitante, nonante).")  # fmt: skip
     title: str | None = option(None, "--title", metavar="TEXT", commands=frozenset({"make", "script"}), file=False,

@@ -65,7 +65,7 @@ def _root(
     """Turn a French news article into a spoken news bulletin."""
 
 
-from . import batch, make, tools  # noqa: E402,F401  (the commands register themselves on app)
+from . import batch, make, render, studio, tools  # noqa: E402,F401  (the commands register themselves on app)
 
 
 def main() -> None:

@@ -38,6 +38,14 @@ def make(
         ),
     ] = None,
     quiet: QuietOpt = False,
+    save_script: Annotated[
+        Path | None,
+        typer.Option(
+            "--save-script",
+            metavar="FILE",
+            help="Also write the script it spoke (JSON), to edit and speak again with 'bulletin render FILE'.",
+        ),
+    ] = None,
     *,
     settings: Settings,
 ) -> None:
@@ -50,15 +58,46 @@ def make(
       bulletin make article.md -o journal.mp3 --locale fr-BE --show "Le Journal"
       bulletin make https://exemple.be/article.html --preset accessible --outputs all
       cat article.txt | bulletin make - -o journal.mp3
+      bulletin make article.txt --save-script s.json   (edit s.json, then: bulletin render s.json)
     """
     from ..pipeline import make_bulletin
 
+    if save_script is not None:
+        _check_script_target(save_script)  # before the work, not after it
     source = read_input(article)
     with progress_bar("Speaking", "clips", show_progress(quiet)) as tick:
         result = make_bulletin(source, output, settings, progress=tick)
+    files = dict(result.files)
+    if save_script is not None:
+        files["script"] = _save_script(result.script.to_json(), save_script)
     say_engine(result.engine, result.reason)
     warn(result.warnings)
-    print_files(result.files, result.duration_ms)
+    print_files(files, result.duration_ms)
+
+
+def _check_script_target(target: Path) -> None:
+    from ..errors import OutputError
+
+    if target.is_dir():
+        raise OutputError(f"{target} is a folder; name the script file to write")
+    if not (target.parent if str(target.parent) else Path(".")).is_dir():
+        raise OutputError(f"no such folder: {target.parent}")
+
+
+def _save_script(doc: dict[str, object], target: Path) -> Path:
+    """The script, written atomically (an existing file is replaced whole or not at all)."""
+    from ..outputs.writing import write_text
+
+    _check_script_target(target)
+    return write_text(target, json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+
+
+def _print_schema(value: bool) -> None:
+    if value:
+        from ..render import schema
+
+        typer.echo(json.dumps(schema(), ensure_ascii=False, indent=1))
+        raise typer.Exit()
 
 
 class ScriptFormat(str, Enum):
@@ -76,6 +115,15 @@ def script(
     ] = ScriptFormat.table,
     spoken: Annotated[
         bool, typer.Option("--spoken", help="Show the spoken form (numbers in words…) instead of the article's text.")
+    ] = False,
+    schema: Annotated[
+        bool,
+        typer.Option(
+            "--schema",
+            callback=_print_schema,
+            is_eager=True,
+            help="Print the JSON Schema of the script JSON (what 'bulletin render' accepts) and exit.",
+        ),
     ] = False,
     *,
     settings: Settings,

@@ -1,0 +1,386 @@
+"""Issue 14: the studio's JSON API, against a real server (uvicorn, 127.0.0.1, a free port) with
+httpx: the whole contract, bad input, the upload limit, the token, the host rule, downloads
+that cannot leave the studio's folders, and a failed render as one line."""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import json
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from mutagen.id3 import ID3
+
+from bulletin.ffmpeg import decode_to_pcm
+from bulletin.normalize import load_lexicon
+from bulletin.studio.pronunciations import add_pronunciation
+
+from .conftest import ROOT
+from .studio_server import Running, running_studio, stop, studio_command, studio_env
+
+ARTICLE = ROOT / "tests" / "samples" / "render_conseil.txt"
+PAGE = ROOT / "tests" / "samples" / "reader_page.html"
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    root = tmp_path_factory.mktemp("studio")
+    folder = root / "batch"
+    folder.mkdir()
+    try:
+        with running_studio(root, "--folder", str(folder)) as running:
+            yield running
+    finally:  # a module's folder outlives its tests unless removed
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def client(studio: Running) -> Iterator[httpx.Client]:
+    with studio.client() as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def script(client: httpx.Client) -> dict[str, Any]:
+    r = client.post("/api/script", json={"text": ARTICLE.read_text(encoding="utf-8"), "locale": "fr-BE"})
+    assert r.status_code == 200, r.text
+    doc: dict[str, Any] = r.json()
+    return doc
+
+
+def seconds_of_mp3(data: bytes) -> float:
+    return len(decode_to_pcm("mp3", 16000, data=data)) / 2 / 16000
+
+
+# --- the contract --------------------------------------------------------------------------------
+
+
+def test_the_page_and_its_files_are_served_from_the_package(client: httpx.Client) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert 'aria-live="polite"' in page.text and '<label for="article-text">' in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert "http" not in page.text.split("<body", 1)[0].replace("https://…", "")  # nothing from elsewhere
+    for path in ("/static/studio.js", "/static/studio.css"):
+        assert client.get(path).status_code == 200
+
+
+def test_voices(client: httpx.Client) -> None:
+    r = client.get("/api/voices")
+    assert r.status_code == 200
+    data = r.json()
+    assert data["engine"] == "espeak"
+    assert data["voices"]["fr-BE"][0] == {**data["voices"]["fr-BE"][0], "id": "espeak:fr-be", "role": "anchor"}
+    assert {v["gender"] for v in data["voices"]["fr-FR"][1:]} == {"f", "m"}
+
+
+def test_script_from_text(script: dict[str, Any]) -> None:
+    assert script["version"] == 1 and script["locale"] == "fr-BE"
+    quotes = [s for s in script["segments"] if s["kind"] == "quote"]
+    assert [q["speaker"] for q in quotes] == ["Anne Lemaire", "Anne Lemaire", "Paul Gérard", "Paul Gérard"]
+    assert quotes[0]["attribution"]["rule"] and 0 < quotes[0]["attribution"]["confidence"] <= 1
+    assert script["speakers"]["Anne Lemaire"].startswith("espeak:fr-be+f")
+
+
+def test_script_from_an_uploaded_html_file_and_from_a_url(client: httpx.Client, tmp_path: Path) -> None:
+    data = PAGE.read_bytes()
+    r = client.post("/api/script?filename=page.html&locale=fr-FR", content=data,
+                    headers={"Content-Type": "application/octet-stream"})  # fmt: skip
+    assert r.status_code == 200, r.text
+    uploaded = r.json()
+    assert uploaded["segments"] and uploaded["locale"] == "fr-FR"
+    (tmp_path / "page.html").write_bytes(data)
+    with serving(tmp_path) as base:
+        r = client.post("/api/script", json={"url": f"{base}/page.html", "locale": "fr-FR"})
+    assert r.status_code == 200, r.text
+    assert [s["text"] for s in r.json()["segments"]] == [s["text"] for s in uploaded["segments"]]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    """A web server on 127.0.0.1 for ``folder`` (the article a URL names), stopped after."""
+
+    def handler(*args: Any) -> _Quiet:
+        return _Quiet(*args, directory=str(folder))
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def test_preview_speaks_one_segment_as_mp3_through_the_clip_cache(
+    client: httpx.Client, studio: Running, script: dict[str, Any]
+) -> None:
+    quote = next(s for s in script["segments"] if s["kind"] == "quote")
+    cached = set((studio.root / "cache").rglob("*"))
+    r = client.post("/api/preview", json={"segment": quote, "locale": script["locale"]})
+    assert r.status_code == 200 and r.headers["content-type"] == "audio/mpeg"
+    assert 0.8 < seconds_of_mp3(r.content) < 10
+    assert any(p.is_file() for p in set((studio.root / "cache").rglob("*")) - cached)  # the clip was stored
+    edited = {**quote, "spoken": quote["spoken"] + " " + quote["spoken"]}  # said twice: longer
+    longer = client.post("/api/preview", json={"segment": edited, "locale": script["locale"]})
+    assert seconds_of_mp3(longer.content) > seconds_of_mp3(r.content) + 0.5
+
+
+def test_an_edited_script_is_resolved(client: httpx.Client, script: dict[str, Any]) -> None:
+    doc = json.loads(json.dumps(script))
+    first = next(i for i, s in enumerate(doc["segments"]) if s["kind"] == "quote")
+    doc["segments"][first]["speaker"] = "Paul Gérard"
+    doc["segments"][1]["spoken"] = "Un budget de 42 millions."
+    r = client.post("/api/script", json={"script": doc})
+    assert r.status_code == 200, r.text
+    back = r.json()
+    assert back["segments"][first]["voice"] == script["speakers"]["Paul Gérard"]
+    assert back["segments"][1]["spoken"] == "Un budget de quarante-deux millions."
+
+
+def test_render_job_then_download_the_mp3_and_sidecars(client: httpx.Client, studio: Running,
+                                                       script: dict[str, Any]) -> None:  # fmt: skip
+    r = client.post("/api/render", json={"script": script, "preset": "podcast", "outputs": "mp3,vtt,daisy"})
+    assert r.status_code == 200, r.text
+    state = studio.wait_for_job(client, r.json()["job"])
+    assert state["state"] == "done" and state["progress"] == 1.0 and state["error"] is None, state
+    files = state["files"]
+    assert isinstance(files, dict) and set(files) == {"mp3", "vtt", "daisy"}
+    mp3 = client.get(files["mp3"])
+    assert mp3.status_code == 200 and "attachment" in mp3.headers["content-disposition"]
+    assert seconds_of_mp3(mp3.content) > 10
+    saved = studio.root / "downloaded.mp3"
+    saved.write_bytes(mp3.content)
+    assert ID3(saved).getall("TIT2")[0].text[0] == script["title"]
+    assert "<v Anne Lemaire>" in client.get(files["vtt"]).text
+    book = client.get(files["daisy"])
+    assert book.headers["content-type"] == "application/zip" and book.content[:2] == b"PK"
+    library = client.get("/api/library").json()
+    assert [b["files"]["mp3"] for b in library["out"]["bulletins"]] == [files["mp3"]]
+    assert client.get("/api/jobs/nope").status_code == 404
+
+
+def test_the_library_lists_the_batch_folder_and_its_feed(client: httpx.Client, studio: Running) -> None:
+    folder = studio.root / "batch"
+    shutil.copy(ROOT / "tests" / "samples" / "reader_feed.xml", folder / "feed.xml")
+    (folder / "2026-01-02-essai.mp3").write_bytes(b"\xff\xfb" + bytes(200))
+    (folder / "2026-01-02-essai.vtt").write_text("WEBVTT\n", encoding="utf-8")
+    (folder / ".bulletin-state.json").write_text("{}", encoding="utf-8")
+    listing = client.get("/api/library").json()["folder"]
+    assert listing["name"] == "batch"
+    assert [b["name"] for b in listing["bulletins"]] == ["2026-01-02-essai.mp3"]
+    assert listing["bulletins"][0]["files"]["vtt"] == "/files/folder/2026-01-02-essai.vtt"
+    assert listing["feeds"] == ["/files/folder/feed.xml"]
+    assert client.get("/files/folder/feed.xml").content == (folder / "feed.xml").read_bytes()
+
+
+def test_a_pronunciation_goes_to_the_user_lexicon_and_into_the_script(client: httpx.Client, studio: Running,
+                                                                     script: dict[str, Any]) -> None:  # fmt: skip
+    r = client.post("/api/lexicon", json={"word": "Lemaire", "say": "Le Mèrre", "script": script})
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    path = studio.root / "config" / "bulletin" / "lexicon.toml"
+    assert answer["saved"] == str(path)
+    assert 'Lemaire = "Le Mèrre"' in path.read_text(encoding="utf-8").replace('"Lemaire"', "Lemaire")
+    said = [s["spoken"] for s in answer["script"]["segments"] if "Lemaire" in s["text"]]
+    assert said and all("Le Mèrre" in s and "Lemaire" not in s for s in said)
+    assert client.post("/api/lexicon", json={"word": "Lemaire", "say": ""}).status_code == 400
+
+
+# --- bad input -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path, payload, status, needle",
+    [
+        ("/api/script", {}, 400, "give the article"),
+        ("/api/script", {"text": "Un texte.", "locale": "fr-XX"}, 400, "unknown locale 'fr-XX'"),
+        ("/api/script", {"text": "Un texte.", "preset": "radio"}, 400, "unknown preset 'radio'"),
+        ("/api/script", {"url": "file:///etc/passwd"}, 400, "http:// or https://"),
+        ("/api/script", {"script": {"version": 9}}, 400, "unsupported version 9"),
+        ("/api/preview", {"segment": "quote"}, 400, '"segment" must be'),
+        (
+            "/api/preview",
+            {"segment": {"kind": "quote", "text": "", "spoken": "Oui.", "voice": "espeak:xx"}},
+            400,
+            "segments[0].voice",
+        ),
+        ("/api/render", {"script": {"version": 1}}, 400, "missing field"),
+        ("/api/render", {"script": None}, 400, "must hold a JSON object"),
+    ],
+)
+def test_bad_input_is_a_4xx_with_one_line(client: httpx.Client, path: str, payload: dict[str, Any], status: int,
+                                          needle: str) -> None:  # fmt: skip
+    r = client.post(path, json=payload)
+    assert r.status_code == status, r.text
+    error = r.json()["error"]
+    assert needle in error and "\n" not in error and "Traceback" not in error
+
+
+def test_a_bad_edit_is_refused_before_any_render(client: httpx.Client, studio: Running, script: dict[str, Any]) -> None:
+    doc = json.loads(json.dumps(script))
+    doc["segments"][3]["kind"] = "narator"
+    before = sorted(p.name for p in (studio.root / "out").glob("*")) if (studio.root / "out").exists() else []
+    r = client.post("/api/render", json={"script": doc})
+    assert r.status_code == 400 and r.json()["error"] == (
+        "the script: segments[3].kind: unknown kind 'narator'; "
+        "kinds are title, heading, narration, quote, cue, intro, outro"
+    )
+    after = sorted(p.name for p in (studio.root / "out").glob("*")) if (studio.root / "out").exists() else []
+    assert before == after
+
+
+def test_not_json_and_a_wrong_content_type(client: httpx.Client) -> None:
+    r = client.post("/api/script", content=b"{not json", headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json()["error"] == "the request body is not valid JSON"
+    r = client.post("/api/script", content=b"text=1", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 415
+    r = client.post(
+        "/api/script?filename=a.pdf", content=b"%PDF-1.4", headers={"Content-Type": "application/octet-stream"}
+    )
+    assert r.status_code == 400 and ".txt, .md and .html" in r.json()["error"]
+
+
+def test_uploads_are_limited_to_5_mb(client: httpx.Client) -> None:
+    big = ("Un paragraphe de texte. " * 230_000).encode()  # 5.5 MB
+    r = client.post("/api/script?filename=big.txt", content=big, headers={"Content-Type": "application/octet-stream"})
+    assert r.status_code == 413
+    assert r.json()["error"] == "the file big.txt is larger than 5 MB; the studio takes up to 5 MB"
+    r = client.post("/api/script", json={"text": big.decode()})
+    assert r.status_code == 413 and "larger than 5 MB" in r.json()["error"]
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the stream itself is counted
+        for _ in range(6):
+            yield b"x" * 1_048_576
+
+    r = client.post(
+        "/api/script?filename=a.txt", content=chunks(), headers={"Content-Type": "application/octet-stream"}
+    )
+    assert r.status_code == 413
+
+
+# --- safety --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/files/out/%2E%2E/config/bulletin/lexicon.toml", "/files/out/..%2Fcache", "/files/out/%2Fetc%2Fpasswd",
+     "/files/folder/.bulletin-state.json", "/files/out/escape/secret.txt", "/files/out/link.txt"],
+)  # fmt: skip
+def test_downloads_cannot_leave_the_studios_folders(client: httpx.Client, studio: Running, path: str) -> None:
+    out = studio.root / "out"
+    out.mkdir(exist_ok=True)
+    (studio.root / "secret.txt").write_text("secret", encoding="utf-8")
+    for name, target in (("escape", studio.root), ("link.txt", studio.root / "secret.txt")):
+        if not (out / name).is_symlink():
+            (out / name).symlink_to(target)
+    r = client.get(path)
+    assert r.status_code in (403, 404) and "secret" not in r.text, (path, r.status_code, r.text)
+    assert client.get("/files/elsewhere/x.mp3").status_code == 404
+
+
+def test_requests_from_another_site_or_host_are_refused(studio: Running) -> None:
+    with studio.client() as c:
+        r = c.get("/api/voices", headers={"Host": "evil.example"})
+        assert r.status_code == 403 and "127.0.0.1" in r.json()["error"]
+        r = c.post("/api/script", json={"text": "Un texte."}, headers={"Origin": "http://evil.example"})
+        assert r.status_code == 403 and "another site" in r.json()["error"]
+
+
+def test_the_token_is_needed_for_every_call(tmp_path: Path) -> None:
+    token = "s3cret-token-for-tests"
+    with running_studio(tmp_path, "--token", token) as studio:
+        assert studio.url.endswith(f"/?token={token}")
+        with studio.client() as anonymous:
+            for method, path in (
+                ("GET", "/"),
+                ("GET", "/api/voices"),
+                ("POST", "/api/script"),
+                ("GET", "/api/library"),
+            ):
+                r = anonymous.request(method, path, json={"text": "Un texte."})
+                assert r.status_code == 401 and "token" in r.json()["error"], path
+            assert anonymous.get("/api/voices", headers={"Authorization": "Bearer wrong-token-123"}).status_code == 401
+            assert anonymous.get("/static/studio.js").status_code == 200  # code, not data
+            assert anonymous.get(f"/?token={token}").status_code == 200
+        with studio.client(token) as c:
+            assert c.get("/api/voices").status_code == 200
+            assert c.post("/api/script", json={"text": "Un court texte pour essayer."}).status_code == 200
+
+
+def test_a_non_loopback_host_is_refused_without_a_token(tmp_path: Path) -> None:
+    r = subprocess.run(studio_command(tmp_path, "--host", "0.0.0.0"), capture_output=True, text=True,
+                       env=studio_env(tmp_path), timeout=60)  # fmt: skip
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.count("\n") == 1 and "--host 0.0.0.0 can be reached from other machines: give --token" in r.stderr
+
+
+def test_a_non_loopback_host_with_a_token_needs_it(tmp_path: Path) -> None:
+    token = "another-long-token"
+    with running_studio(tmp_path, "--host", "0.0.0.0", "--token", token) as studio:
+        port = studio.base.rsplit(":", 1)[1]
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", trust_env=False, timeout=30) as c:
+            assert c.get("/api/voices").status_code == 401
+            r = c.get("/api/voices", headers={"Authorization": f"Bearer {token}", "Host": "bulletin.example:80"})
+            assert r.status_code == 200  # off loopback, the token is the guard, whatever the name
+
+
+def test_a_failed_render_is_one_line_in_the_job(tmp_path: Path) -> None:
+    with running_studio(tmp_path, "--intro", str(tmp_path / "no-jingle.mp3")) as studio, studio.client() as c:
+        doc = c.post("/api/script", json={"text": ARTICLE.read_text(encoding="utf-8")}).json()
+        state = studio.wait_for_job(c, c.post("/api/render", json={"script": doc}).json()["job"])
+        assert state["state"] == "failed" and state["files"] == {}
+        assert state["error"] == f"no such intro file: {tmp_path / 'no-jingle.mp3'}"
+
+
+def test_the_studio_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    with running_studio(tmp_path) as studio:
+        stop(studio.process)
+        assert studio.process.returncode == 0
+
+
+# --- the lexicon file, edited in place -----------------------------------------------------------
+
+
+def test_add_pronunciation_keeps_the_users_own_lines(tmp_path: Path) -> None:
+    path = tmp_path / "lexicon.toml"
+    path.write_text('# mes prononciations\n[words]\nPeeters = "Pétèrs"  # belge\n"Bud Luckey" = {lang = "en"}\n\n'
+                    '[patterns]\n\'\\bQc\\b\' = "Québec"\n', encoding="utf-8")  # fmt: skip
+    add_pronunciation("Lemaire", "Le Mèrre", path)
+    add_pronunciation("Peeters", "Pétersse", path)
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# mes prononciations\n") and text.count("Peeters") == 1
+    lexicon = load_lexicon(path, user=False)
+    assert lexicon.words["Peeters"] == "Pétersse" and lexicon.words["Lemaire"] == "Le Mèrre"
+    assert "Bud Luckey" in lexicon.words and lexicon.apply("Qc") == "Québec"
+    fresh = tmp_path / "new" / "lexicon.toml"
+    add_pronunciation("ONU", "O N U", fresh)
+    assert load_lexicon(fresh, user=False).words["ONU"] == "O N U"
+
+
+def test_the_pages_files_are_package_data() -> None:
+    """'pip install .' is all a user needs: every template and static file is in the wheel."""
+    import fnmatch
+
+    import tomllib
+
+    globs = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
+    studio = ROOT / "bulletin" / "studio"
+    shipped = [p.relative_to(ROOT / "bulletin").as_posix() for p in studio.glob("[st]*/*") if p.is_file()]
+    assert {"studio/templates/index.html", "studio/static/studio.js", "studio/static/studio.css"} <= set(shipped)
+    for name in shipped:
+        assert any(fnmatch.fnmatch(name, g) for g in globs["bulletin"]), name
