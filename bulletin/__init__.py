@@ -9,6 +9,7 @@ from .article import Article, Block, read_article
 from .errors import BulletinError
 from .normalize import normalize
 from .pipeline import Options, make_bulletin, make_script, render_script
+from .render import from_document, render_file
 from .result import BulletinResult
 from .script import Script, Segment, build_script
 from .settings import Settings
@@ -26,10 +27,12 @@ __all__ = [
     "Segment",
     "Settings",
     "build_script",
+    "from_document",
     "load_article",
     "make_bulletin",
     "make_script",
     "normalize",
     "read_article",
+    "render_file",
     "render_script",
 ]

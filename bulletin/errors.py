@@ -5,6 +5,7 @@ line and exits non-zero, so messages are written for people, in plain words::
 
     BulletinError
     ├── ArticleError        the article cannot be read (missing, a folder, empty, binary, …)
+    ├── ScriptError         an edited script cannot be rendered (bad JSON, unknown voice, …)
     ├── OutputError         the output cannot be written (folder missing, not writable, …)
     ├── EngineError         a speech engine failed
     │   ├── EngineUnavailable   the engine cannot run here (no network, library missing)
@@ -22,6 +23,10 @@ class BulletinError(Exception):
 
 class ArticleError(BulletinError):
     """The article cannot be read or holds nothing to say."""
+
+
+class ScriptError(BulletinError):
+    """A script given to ``bulletin render`` (or the studio) is not one bulletin can speak."""
 
 
 class OutputError(BulletinError):

@@ -109,7 +109,7 @@ def synthesize(script: Script, engine: Engine, rate: float, progress: Progress |
     return clips
 
 
-def _check_inputs(settings: Settings) -> None:
+def check_inputs(settings: Settings) -> None:
     """Every file an option names is checked before any synthesis starts."""
     for label, path in (("intro", settings.intro), ("outro", settings.outro), ("music", settings.music)):
         if path is not None:
@@ -153,7 +153,7 @@ def make_bulletin(
     """Read an article (a file, or an :class:`Article` already read) and write its bulletin and
     sidecars; returns where they went and how long the bulletin is."""
     settings = (settings or Settings()).check()
-    _check_inputs(settings)
+    check_inputs(settings)
     article = article_path if isinstance(article_path, Article) else read_article(article_path)
     target = Path(out) if out is not None else default_output(article, settings.title)
     check_output(target)

@@ -48,7 +48,7 @@ from typing import Any, BinaryIO, get_args
 from .article import slugify
 from .casting import cast
 from .engines.base import Engine, Voice, available_engines
-from .errors import ArticleError, OutputError, UnknownVoiceError
+from .errors import OutputError, ScriptError, UnknownVoiceError
 from .normalize import LOCALES
 from .quotes import Attribution, split_sentences
 from .result import BulletinResult
@@ -137,15 +137,15 @@ def read_document(spec: str | Path, *, stdin: BinaryIO | None = None) -> dict[st
         else:
             path = Path(spec)
             if path.is_dir():
-                raise ArticleError(f"{name} is a folder, not a script")
+                raise ScriptError(f"{name} is a folder, not a script")
             with open(path, "rb") as fh:
                 data = fh.read(MAX_SCRIPT_BYTES + 1)
     except FileNotFoundError:
-        raise ArticleError(f"no such script: {name}") from None
+        raise ScriptError(f"no such script: {name}") from None
     except OSError as exc:
-        raise ArticleError(f"cannot read {name}: {exc.strerror or exc}") from exc
+        raise ScriptError(f"cannot read {name}: {exc.strerror or exc}") from exc
     if len(data) > MAX_SCRIPT_BYTES:
-        raise ArticleError(f"{name} is larger than {MAX_SCRIPT_BYTES // 1_048_576} MB: not a bulletin script")
+        raise ScriptError(f"{name} is larger than {MAX_SCRIPT_BYTES // 1_048_576} MB: not a bulletin script")
     return parse_document(data, name)
 
 
@@ -153,11 +153,11 @@ def parse_document(data: bytes | str, name: str = "the script") -> dict[str, Any
     try:
         doc = json.loads(data)
     except UnicodeDecodeError:
-        raise ArticleError(f"{name} is not UTF-8 text") from None
+        raise ScriptError(f"{name} is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
-        raise ArticleError(f"{name} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+        raise ScriptError(f"{name} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
     if not isinstance(doc, dict):
-        raise ArticleError(f"{name} must hold a JSON object (what 'bulletin script --format json' prints)")
+        raise ScriptError(f"{name} must hold a JSON object (what 'bulletin script --format json' prints)")
     return doc
 
 
@@ -220,16 +220,16 @@ def validate(doc: Any, name: str = "the script") -> None:
     from jsonschema import Draft202012Validator
 
     if not isinstance(doc, dict):
-        raise ArticleError(f"{name} must hold a JSON object (what 'bulletin script --format json' prints)")
+        raise ScriptError(f"{name} must hold a JSON object (what 'bulletin script --format json' prints)")
     if "version" in doc and doc["version"] != SCRIPT_VERSION:
-        raise ArticleError(f"{name}: version: unsupported version {doc['version']!r}; "
+        raise ScriptError(f"{name}: version: unsupported version {doc['version']!r}; "
                            f"this bulletin reads version {SCRIPT_VERSION}")  # fmt: skip
     errors = sorted(Draft202012Validator(schema()).iter_errors(doc), key=_document_order)
     if errors:
         # The deepest error of the first place that has one: the field, not its whole segment.
         first = [e for e in errors if list(e.absolute_path)[:2] == list(errors[0].absolute_path)[:2]]
         chosen = max(first, key=lambda e: len(e.absolute_path))
-        raise ArticleError(f"{name}: {_explain(chosen)}")
+        raise ScriptError(f"{name}: {_explain(chosen)}")
 
 
 # --- the document as a Script --------------------------------------------------------------------
@@ -375,7 +375,7 @@ def from_document(
         kept = _sentences(s, text, spoken)
         if kept is None:
             if _blank(spoken):
-                raise ArticleError(f"{name}: segments[{i}].spoken: empty spoken text; write what to say, "
+                raise ScriptError(f"{name}: segments[{i}].spoken: empty spoken text; write what to say, "
                                    "or delete the segment")  # fmt: skip
             kept = _recut(kind, text, spoken, doc["locale"])
         block = s["block"] if isinstance(s.get("block"), int) else block
@@ -438,10 +438,10 @@ def render_document(
     """Speak a script document and write the MP3 and sidecars; a bad edit raises before
     anything is synthesised or written."""
     from .atomic import check_writable_dir
-    from .pipeline import _check_inputs, check_output, render_script
+    from .pipeline import check_inputs, check_output, render_script
 
     edited, engine, reason = prepare(doc, settings, name=name, engine=engine)
-    _check_inputs(settings)
+    check_inputs(settings)
     target = Path(out) if out is not None else default_output(edited.script)
     check_output(target)
     if out is None:

@@ -16,13 +16,13 @@ from bulletin.settings import Settings, declared, resolve
 
 from .conftest import ROOT, SAMPLE, run_cli, served
 
-COMMANDS = ("make", "script", "batch", "feed", "say", "voices", "inspect", "cache")
+COMMANDS = ("make", "script", "render", "studio", "batch", "feed", "say", "voices", "inspect", "cache")
 
 
 @pytest.fixture(scope="module")
 def helps() -> dict[str, str]:
     out = {}
-    for cmd in ("make", "script", "batch", "feed", "say", "voices"):
+    for cmd in ("make", "script", "render", "studio", "batch", "feed", "say", "voices"):
         r = run_cli(cmd, "--help")
         assert r.returncode == 0, r.stderr
         out[cmd] = r.stdout

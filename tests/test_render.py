@@ -16,7 +16,7 @@ from mutagen.id3 import ID3
 from bulletin.article import read_article
 from bulletin.engines.espeak import EspeakEngine
 from bulletin.engines.fake import FakeEngine
-from bulletin.errors import ArticleError, UnknownVoiceError
+from bulletin.errors import ScriptError, UnknownVoiceError
 from bulletin.ffmpeg import decode_to_pcm
 from bulletin.normalize import load_lexicon
 from bulletin.render import from_document, render_document, schema, validate
@@ -344,7 +344,7 @@ def test_the_blank_spoken_text_the_script_itself_printed_is_accepted(conseil: di
     assert from_document(doc, voices).script.segments[1].spoken == ""
     emptied = copy.deepcopy(doc)
     emptied["segments"][1]["sentences"] = []
-    with pytest.raises(ArticleError, match=r"segments\[1\]\.spoken: empty spoken text"):
+    with pytest.raises(ScriptError, match=r"segments\[1\]\.spoken: empty spoken text"):
         from_document(emptied, voices)
 
 
