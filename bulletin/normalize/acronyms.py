@@ -68,11 +68,20 @@ def _reading(word: str, locale: str) -> str:
 _CAPS = re.compile(r"(?<![\w])[A-ZÀ-ÖØ-Þ]{2,}(?![a-zà-öø-ÿA-ZÀ-ÖØ-Þ'’])")
 
 
+@cache
+def _mixed() -> tuple[dict[str, str], re.Pattern[str] | None]:
+    """Listed words in mixed case that are respelled ("Insee" → "Insée"), and their pattern."""
+    mixed = {w: s for w, s in read_as_words().items() if not w.isupper() and w != s}
+    if not mixed:
+        return mixed, None
+    return mixed, re.compile(rf"(?<![\w-])(?:{'|'.join(map(re.escape, mixed))})(?![\w])")
+
+
 def read_acronyms(text: str, locale: str) -> str:
     """Every acronym in ``text`` as it is said (see the module docstring)."""
-    mixed = {w: s for w, s in read_as_words().items() if not w.isupper() and w != s}
-    if mixed:
-        text = re.sub(rf"(?<![\w-])(?:{'|'.join(map(re.escape, mixed))})(?![\w])", lambda m: mixed[m[0]], text)
+    mixed, pattern = _mixed()
+    if pattern is not None:
+        text = pattern.sub(lambda m: mixed[m[0]], text)
     return _CAPS.sub(
         lambda m: _reading(m[0], locale) + (" " if m.string[m.end() : m.end() + 1].isdigit() else ""), text
     )

@@ -48,6 +48,8 @@ def read_urls(text: str, locale: str) -> str:
         s = re.sub(r"^https?://", "", m[0], flags=re.I).rstrip("/")
         return " " + _spell_address(s, locale) + " "
 
+    if "://" not in text and "www." not in text.lower() and "@" not in text:  # most sentences
+        return text
     text = _URL.sub(url, text)
     return _EMAIL.sub(lambda m: " " + _spell_address(m[0], locale) + " ", text)
 
@@ -58,5 +60,7 @@ def _split_camel(word: str) -> str:
 
 def read_hashtags(text: str, locale: str) -> str:
     """``#AvecBarto`` → "hashtag Avec Barto"; ``@bulletin`` → "arobase bulletin"."""
+    if "#" not in text and "@" not in text:
+        return text
     text = re.sub(r"(?<![\w&])#(\w+)", lambda m: " hashtag " + _split_camel(m[1]) + " ", text)
     return re.sub(r"(?<![\w.])@(\w+)", lambda m: " arobase " + _split_camel(m[1]) + " ", text)

@@ -5,22 +5,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u200D\uFE0F\uFE0E\u20E3\U000E0020-\U000E007F]")
+
 
 def drop_emoji(text: str, locale: str) -> str:
     """Emoji and pictographs are not read; variation selectors and joiners go with them."""
-    out = []
-    for ch in text:
-        cp = ord(ch)
-        if (
-            0x1F000 <= cp <= 0x1FAFF
-            or 0x2600 <= cp <= 0x27BF
-            or cp in (0x200D, 0xFE0F, 0xFE0E, 0x20E3)
-            or 0xE0020 <= cp <= 0xE007F
-        ):
-            out.append(" ")
-        else:
-            out.append(ch)
-    return "".join(out)
+    return _EMOJI.sub(" ", text)
 
 
 # Wikipedia-style notes: [1], [12], [a], [n 3], [note 2], [réf. nécessaire], [citation nécessaire].
@@ -40,6 +30,8 @@ def drop_brackets(text: str, locale: str) -> str:
     l'affaire Fillon]" → "Pas d'amalgame avec l'affaire Fillon" (the brackets are dropped, not the
     words: the sentence needs them, and the quote's speaker said their gist).
     """
+    if "[" not in text and "(" not in text:  # most sentences: nothing to drop
+        return text
     text = _FOOTNOTE.sub("", text)
     text = _ELISION.sub("", text)
     # "[de l'] insulter": an elided article closed by the bracket joins the next word again.

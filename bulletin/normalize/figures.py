@@ -68,8 +68,13 @@ def read_numbers(text: str, locale: str) -> str:
     return re.sub(r"\d+", lambda m: " " + cardinal_str(m[0], locale) + " ", text)
 
 
+_SYMBOLS = re.compile(r"[&+=×/§‰%°€$£]|\d\s*x")
+
+
 def read_symbols(text: str, locale: str) -> str:
     """&, +, =, ×, /, §, ‰, %, °, currency signs left alone: their words."""
+    if _SYMBOLS.search(text) is None:  # most sentences hold none
+        return text
     text = re.sub(r"(?<=\w)\s*&\s*(?=\w)", " et ", text)
     text = re.sub(r"\s&\s", " et ", text)
     text = re.sub(r"(?<=[\d\s])\+(?=[\s\d])", " plus ", text)

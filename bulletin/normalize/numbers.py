@@ -8,6 +8,7 @@ readings are derived from the French one: *septante*, *nonante* and, in Switzerl
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from num2words import num2words
 
@@ -48,6 +49,7 @@ def digits_words(digits: str) -> str:
     return " ".join(_DIGIT_NAMES[int(d)] for d in digits if d.isdigit())
 
 
+@lru_cache(maxsize=8192)  # years, days and small counts recur all through an article
 def cardinal(n: int, locale: str = "fr-FR") -> str:
     """``71`` → ``soixante et onze`` (fr-FR) / ``septante et un`` (fr-BE, fr-CH).
 

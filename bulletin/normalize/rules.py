@@ -37,6 +37,14 @@ from .ranges import mark_ranges, read_references
 
 Rule = Callable[[str, str], str]
 
+# Rules that only ever read figures: a sentence without a digit (most of an article) skips them,
+# which halves the cost of normalising a long article. Ordinals are not among them: "XXIe",
+# "François Ier" hold no digit.
+NEEDS_DIGIT: frozenset[Rule] = frozenset({
+    read_fixed_forms, read_phones, read_references, read_dates, read_times, mark_ranges, read_money,
+    read_percent, read_units, read_fractions, read_numbers,
+})  # fmt: skip
+
 RULES: tuple[Rule, ...] = (
     drop_emoji,
     drop_brackets,

@@ -9,6 +9,7 @@ lost or moved.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from collections.abc import Sequence
@@ -118,6 +119,7 @@ class QuoteDetector:
             self.quotes_per.append(names)
             self.tokens_per.append(tokenize_masked(text, masks))
         self.starts_per = [_sentence_starts(t) for t in self.tokens_per]
+        self._bases: list[int] = []  # cumulative sentence counts per paragraph, for _block_of
         self.ctx = Context(self._midcaps())
         self.entities = Entities(self._full_names())
         self.salience = Salience()
@@ -160,13 +162,11 @@ class QuoteDetector:
     # --- mentions -----------------------------------------------------------------------------
 
     def _block_of(self, sentence: int) -> int:
-        """The paragraph a global sentence number belongs to."""
-        base = 0
-        for bi, starts in enumerate(self.starts_per):
-            base += len(starts) + 1
-            if sentence < base:
-                return bi
-        return len(self.starts_per) - 1
+        """The paragraph a global sentence number belongs to (a binary search: a walk over the
+        paragraphs made long articles quadratic)."""
+        if len(self._bases) != len(self.starts_per):
+            self._bases = list(itertools.accumulate(len(starts) + 1 for starts in self.starts_per))
+        return min(bisect.bisect_right(self._bases, sentence), len(self.starts_per) - 1)
 
     def _sentence_of(self, bi: int, k: int) -> int:
         starts = self.starts_per[bi]
