@@ -142,6 +142,20 @@ def check_output(target: Path) -> None:
         raise OutputError(f"{target} is a folder; name the MP3 file to write")
 
 
+def prepare_target(out: str | Path | None, default: Path) -> Path:
+    """Where a bulletin goes, checked before any synthesis: ``out``, else ``default`` (whose folder,
+    ``audio_out/``, is ours to create; a folder the user names must already exist)."""
+    target = Path(out) if out is not None else default
+    check_output(target)
+    if out is None:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create {target.parent}: {exc.strerror or exc}") from exc
+    check_writable_dir(target.parent if str(target.parent) else Path("."))
+    return target
+
+
 def make_bulletin(
     article_path: str | Path | Article,
     out: str | Path | None = None,
@@ -155,15 +169,7 @@ def make_bulletin(
     settings = (settings or Settings()).check()
     check_inputs(settings)
     article = article_path if isinstance(article_path, Article) else read_article(article_path)
-    target = Path(out) if out is not None else default_output(article, settings.title)
-    check_output(target)
-    if out is None:
-        # The default folder is ours to make; a folder the user names must already exist.
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"cannot create {target.parent}: {exc.strerror or exc}") from exc
-    check_writable_dir(target.parent if str(target.parent) else Path("."))
+    target = prepare_target(out, default_output(article, settings.title))
     reason = "as given"
     if engine is None:
         engine, reason = engine_for(settings)

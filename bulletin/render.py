@@ -48,7 +48,7 @@ from typing import Any, BinaryIO, get_args
 from .article import slugify
 from .casting import cast
 from .engines.base import Engine, Voice, available_engines
-from .errors import OutputError, ScriptError, UnknownVoiceError
+from .errors import ScriptError, UnknownVoiceError
 from .normalize import LOCALES
 from .quotes import Attribution, split_sentences
 from .result import BulletinResult
@@ -437,19 +437,11 @@ def render_document(
 ) -> BulletinResult:
     """Speak a script document and write the MP3 and sidecars; a bad edit raises before
     anything is synthesised or written."""
-    from .atomic import check_writable_dir
-    from .pipeline import check_inputs, check_output, render_script
+    from .pipeline import check_inputs, prepare_target, render_script
 
     edited, engine, reason = prepare(doc, settings, name=name, engine=engine)
     check_inputs(settings)
-    target = Path(out) if out is not None else default_output(edited.script)
-    check_output(target)
-    if out is None:
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"cannot create {target.parent}: {exc.strerror or exc}") from exc
-    check_writable_dir(target.parent if str(target.parent) else Path("."))
+    target = prepare_target(out, default_output(edited.script))
     return render_script(edited.script, target, settings, engine, reason, progress)
 
 

@@ -4,12 +4,9 @@ that cannot leave the studio's folders, and a failed render as one line."""
 
 from __future__ import annotations
 
-import contextlib
-import http.server
 import json
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +19,7 @@ from bulletin.ffmpeg import decode_to_pcm
 from bulletin.normalize import load_lexicon
 from bulletin.studio.pronunciations import add_pronunciation
 
-from .conftest import ROOT
+from .conftest import ROOT, served
 from .studio_server import Running, running_studio, stop, studio_command, studio_env
 
 ARTICLE = ROOT / "tests" / "samples" / "render_conseil.txt"
@@ -97,33 +94,10 @@ def test_script_from_an_uploaded_html_file_and_from_a_url(client: httpx.Client, 
     uploaded = r.json()
     assert uploaded["segments"] and uploaded["locale"] == "fr-FR"
     (tmp_path / "page.html").write_bytes(data)
-    with serving(tmp_path) as base:
+    with served(tmp_path) as base:
         r = client.post("/api/script", json={"url": f"{base}/page.html", "locale": "fr-FR"})
     assert r.status_code == 200, r.text
     assert [s["text"] for s in r.json()["segments"]] == [s["text"] for s in uploaded["segments"]]
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def serving(folder: Path) -> Iterator[str]:
-    """A web server on 127.0.0.1 for ``folder`` (the article a URL names), stopped after."""
-
-    def handler(*args: Any) -> _Quiet:
-        return _Quiet(*args, directory=str(folder))
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 def test_preview_speaks_one_segment_as_mp3_through_the_clip_cache(

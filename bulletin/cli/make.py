@@ -12,7 +12,17 @@ import typer
 from ..article import Article
 from ..settings import Settings
 from . import app
-from .options import ArticleArg, QuietOpt, print_files, progress_bar, say_engine, show_progress, warn, with_settings
+from .options import (
+    ArticleArg,
+    OutputOpt,
+    QuietOpt,
+    print_files,
+    progress_bar,
+    say_engine,
+    show_progress,
+    warn,
+    with_settings,
+)
 
 
 def read_input(spec: str) -> Article:
@@ -31,12 +41,7 @@ def read_input(spec: str) -> Article:
 @with_settings("make")
 def make(
     article: ArticleArg,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", metavar="FILE", help="Where to write the MP3 [default: audio_out/<date>-<slug>.mp3]."
-        ),
-    ] = None,
+    output: OutputOpt = None,
     quiet: QuietOpt = False,
     save_script: Annotated[
         Path | None,

@@ -31,6 +31,12 @@ ArticleArg = Annotated[
         show_default=False,
     ),
 ]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output", "-o", metavar="FILE", help="Where to write the MP3 [default: audio_out/<date>-<slug>.mp3]."
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 ConfigOpt = Annotated[
     Path | None,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ..settings import Settings
 from . import app
-from .options import QuietOpt, print_files, progress_bar, say_engine, show_progress, warn, with_settings
+from .options import OutputOpt, QuietOpt, print_files, progress_bar, say_engine, show_progress, warn, with_settings
 
 
 @app.command(short_help="Script JSON (edited or not) to tagged MP3 bulletin.")
@@ -24,12 +23,7 @@ def render(
             show_default=False,
         ),
     ],
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", metavar="FILE", help="Where to write the MP3 [default: audio_out/<date>-<slug>.mp3]."
-        ),
-    ] = None,
+    output: OutputOpt = None,
     quiet: QuietOpt = False,
     *,
     settings: Settings,
