@@ -28,7 +28,7 @@ SAMPLE = ROOT / "bulletin" / "samples" / "exemple.txt"
 sys.path.insert(0, str(ROOT))
 
 from bulletin.ffmpeg import probe  # noqa: E402
-from tests.test_faults import alive, descendants  # noqa: E402
+from tests.procs import alive, descendants  # noqa: E402
 
 
 def bulletin(*args: str, **kw: object) -> subprocess.Popen[str]:

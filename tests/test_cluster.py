@@ -38,7 +38,8 @@ from bulletin.ffmpeg import probe
 
 from .conftest import ROOT
 from .gtts_server import GttsServer
-from .test_faults import alive, descendants, sha
+from .procs import alive, descendants
+from .test_faults import sha
 
 BASE_URL = "https://exemple.be/podcast/"
 TOWNS = ["Namur", "Liège", "Mons", "Arlon", "Wavre", "Dinant", "Tournai", "Bastogne", "Huy", "Ciney",

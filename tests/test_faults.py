@@ -18,41 +18,12 @@ from bulletin.cache import ClipCache
 from bulletin.ffmpeg import probe
 
 from .conftest import ROOT, SAMPLE, run_cli
+from .procs import alive, cmdline, descendants, parent_of
 
 # Kill moments are random on every run; the seed is printed in pytest's header and in every
 # failure message, and BULLETIN_FAULT_SEED=N replays a run.
 SEED = int(os.environ.get("BULLETIN_FAULT_SEED") or random.SystemRandom().randrange(1 << 32))
 RANDOM = random.Random(SEED)
-
-
-def descendants(pid: int) -> set[int]:
-    """Every live process below ``pid`` (children, grandchildren…), from /proc."""
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z":  # a zombie has exited already
-            parents[int(stat.parent.name)] = int(fields[1])
-    found: set[int] = set()
-    frontier = {pid}
-    while frontier:
-        frontier = {p for p, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
-def alive(pids: set[int]) -> set[int]:
-    out = set()
-    for p in pids:
-        try:
-            state = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state != "Z":
-            out.add(p)
-    return out
 
 
 def popen(*args: str) -> subprocess.Popen[bytes]:
@@ -191,8 +162,8 @@ def test_a_worker_killed_mid_batch_costs_a_retry_not_the_batch(tmp_path: Path) -
     workers: set[int] = set()
     while time.monotonic() < deadline and len(workers) < 2:
         # the pool's workers are the forkserver's children (their own children are ffmpeg)
-        servers = [p for p in descendants(proc.pid) if b"forkserver" in _cmdline(p)]
-        workers = {p for s in servers for p in descendants(s) if _parent(p) == s}
+        servers = [p for p in descendants(proc.pid) if b"forkserver" in cmdline(p)]
+        workers = {p for s in servers for p in descendants(s) if parent_of(p) == s}
         time.sleep(0.05)
     moment = RANDOM.uniform(0.2, 1.5)
     time.sleep(moment)
@@ -203,16 +174,3 @@ def test_a_worker_killed_mid_batch_costs_a_retry_not_the_batch(tmp_path: Path) -
     check_batch_folder(out, 5)
     assert not list(out.glob(".*.part")) and not list(out.glob(".*.pcm"))
 
-
-def _cmdline(pid: int) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return b""
-
-
-def _parent(pid: int) -> int:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return -1

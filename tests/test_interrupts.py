@@ -14,7 +14,8 @@ import pytest
 from bulletin.ffmpeg import probe
 
 from .conftest import ROOT, SAMPLE, run_cli
-from .test_faults import RANDOM, SEED, alive, descendants
+from .procs import alive, descendants
+from .test_faults import RANDOM, SEED
 
 
 def long_article(path: Path, repeat: int = 8) -> Path:
