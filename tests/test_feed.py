@@ -101,3 +101,10 @@ def test_an_impossible_date_never_breaks_the_feed() -> None:
     dates = {e.title: e.published_parsed for e in parsed.entries}
     assert (dates["A"].tm_year, dates["A"].tm_mon) == (2019, 1)  # the year survives
     assert (dates["B"].tm_year, dates["B"].tm_mon, dates["B"].tm_mday) == (2019, 2, 1)
+
+
+def test_a_value_feedgen_refuses_is_a_one_line_output_error() -> None:
+    from bulletin.errors import OutputError
+
+    with pytest.raises(OutputError, match="cannot build the feed: .*link"):
+        build_feed([], title="T", author="A", base_url="")

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin
 
 from ..errors import OutputError
-from .writing import clean_text, write_text
+from .writing import clean_text
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 
@@ -79,9 +78,17 @@ def _built(items: list[dict[str, Any]]) -> dt.datetime:
     return max(stamps, default=dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
 
 
-def build_feed(items: list[dict[str, Any]], *, title: str, author: str, base_url: str,
-               cover: str | None = None, description: str | None = None) -> bytes:  # fmt: skip
-    """RSS 2.0 bytes for the given made items (newest first)."""
+def build_feed(items: list[dict[str, Any]], **kw: Any) -> bytes:
+    """RSS 2.0 bytes for the given made items (newest first); a value feedgen or lxml refuses is
+    an :class:`OutputError` that says which."""
+    try:
+        return _build(items, **kw)
+    except ValueError as exc:
+        raise OutputError(f"cannot build the feed: {exc}") from exc
+
+
+def _build(items: list[dict[str, Any]], *, title: str, author: str, base_url: str,
+           cover: str | None = None, description: str | None = None) -> bytes:  # fmt: skip
     from feedgen.feed import FeedGenerator
 
     fg = FeedGenerator()
@@ -118,11 +125,3 @@ def build_feed(items: list[dict[str, Any]], *, title: str, author: str, base_url
                                 type="application/json+chapters")  # fmt: skip
     data: bytes = fg.rss_str(pretty=True)
     return data
-
-
-def write_feed(path: Path, items: list[dict[str, Any]], **kw: Any) -> Path:
-    try:
-        data = build_feed(items, **kw)
-    except ValueError as exc:  # feedgen/lxml refusing a value: say which, in plain words
-        raise OutputError(f"cannot build the feed: {exc}") from exc
-    return write_text(path, data.decode("utf-8"))
