@@ -106,5 +106,5 @@ def test_an_impossible_date_never_breaks_the_feed() -> None:
 def test_a_value_feedgen_refuses_is_a_one_line_output_error() -> None:
     from bulletin.errors import OutputError
 
-    with pytest.raises(OutputError, match="cannot build the feed: .*link"):
+    with pytest.raises(OutputError, match=r"cannot build the feed: .*link"):
         build_feed([], title="T", author="A", base_url="")
