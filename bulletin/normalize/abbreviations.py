@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from .datafiles import entries, table
+from .datafiles import table
 
 _FILE = "abbreviations.tsv"
 
@@ -38,11 +38,6 @@ def expand_abbreviations(text: str, locale: str) -> str:
 
         text = pattern.sub(sub, text)
     return text
-
-
-def no_break_after() -> tuple[str, ...]:
-    """Abbreviations after which a full stop does not end a sentence (for sentence splitters)."""
-    return entries("no_break.txt")
 
 
 # Fixed readings: the car, the off-roader, the "49.3"; before units and ranges ("2 CV" is not two
