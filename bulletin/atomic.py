@@ -50,32 +50,23 @@ def _umask() -> int:
 
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; on success it replaces ``target`` atomically.
+    """Yield a temporary path for ``target``; on success it replaces ``target`` atomically.
 
-    On any error, Ctrl-C included, the temporary file is removed and ``target`` is untouched.
-    A ``kill -9`` can leave a hidden ``.name.*.part`` file, never a partial ``target``.
+    The temporary lives in this process's private scratch folder beside ``target`` (same
+    filesystem, so the final rename is atomic; see :mod:`bulletin.scratch`). On any error,
+    Ctrl-C included, it is removed and ``target`` is untouched; after a ``kill -9`` the next run
+    in that folder removes the dead process's scratch folder.
     """
-    folder = target.parent
-    # Ctrl-C between creating the temporary file and remembering its name would orphan it:
-    # hold signals back for those few instructions; one held back fires inside the try below.
+    from .scratch import scratch_file
+
     tmp: Path | None = None
     try:
-        with signals_held():
-            try:
-                fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
-                os.close(fd)
-            except OSError as exc:
-                raise OutputError(f"cannot write in {folder}: {exc.strerror or exc}") from exc
-            tmp = Path(tmp_name)
-        yield tmp
-        # mkstemp creates 0600; a published file gets the usual rw-r--r-- (after the umask).
-        os.chmod(tmp, 0o666 & ~_umask())
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        with scratch_file(target.parent, prefix=f"{target.name}.", suffix=".part") as tmp:
+            yield tmp
+            # mkstemp creates 0600; a published file gets the usual rw-r--r-- (after the umask).
+            os.chmod(tmp, 0o666 & ~_umask())
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()

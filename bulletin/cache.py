@@ -19,10 +19,12 @@ import os
 import re
 import struct
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from .engines.base import AudioChunk
 from .errors import ConfigError, OutputError
@@ -32,6 +34,12 @@ _HEADER = struct.Struct("<4sIHH32s")  # magic, sample rate, sample width, channe
 _SHARD = re.compile(r"[0-9a-f]{2}")
 _ENTRY = re.compile(r"[0-9a-f]{64}\.clip")
 _PART = re.compile(r"\..*\.part")
+_PINS = ".pins"  # one file per render in use: the keys it holds (see Pins)
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - no flock: pins then hold only within the process
+    fcntl = None  # type: ignore[assignment]
 
 
 def default_cache_dir() -> Path:
@@ -111,6 +119,95 @@ def write_clip(path: Path, chunk: AudioChunk) -> bool:
                 os.unlink(tmp)
 
 
+class Pins:
+    """The clips one render is using: no prune, by this process or another, removes them.
+
+    Each render writes the keys it uses, as it uses them, to its own file under ``root/.pins/``
+    and holds an exclusive ``flock`` on it; :meth:`ClipCache.prune` skips every key listed in a
+    locked file and removes the files whose lock is free (their process died). A key is pinned
+    *before* the cache is read for it, so a clip found in the cache stays there until the render
+    that found it is finished.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.keys: set[str] = set()
+        self._fh: Any = None
+        self._lock = threading.Lock()
+
+    def add(self, key: str) -> None:
+        with self._lock:
+            if key in self.keys:
+                return
+            self.keys.add(key)
+            if self._fh is None:
+                self._fh = self._open()
+            if self._fh is not None:
+                with contextlib.suppress(OSError):
+                    self._fh.write(key + "\n")
+                    self._fh.flush()
+
+    def _open(self) -> Any:
+        folder = self.root / _PINS
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=folder, prefix=f"{os.getpid()}-", suffix=".pins")
+        except OSError:
+            return None  # a read-only cache is never pruned by us either
+        fh = os.fdopen(fd, "w", encoding="ascii")
+        if fcntl is not None:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self._name = name
+        return fh
+
+    def close(self) -> None:
+        with self._lock:
+            fh, self._fh = self._fh, None
+            self.keys = set()
+        if fh is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._name)
+            fh.close()
+
+    def __enter__(self) -> Pins:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def pinned_keys(root: Path) -> set[str]:
+    """Every key a live render has pinned; the pin files of dead processes are removed."""
+    keys: set[str] = set()
+    folder = root / _PINS
+    try:
+        names = [e.path for e in os.scandir(folder) if e.name.endswith(".pins")]
+    except OSError:
+        return keys
+    for name in names:
+        live = _pinned_in(name, keys)
+        if not live:
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+    return keys
+
+
+def _pinned_in(name: str, keys: set[str]) -> bool:
+    """Add the keys of one pin file to ``keys`` if its render is alive; False when it is not."""
+    try:
+        with open(name, encoding="ascii", errors="replace") as fh:
+            if fcntl is not None:
+                try:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+                    return False  # nobody holds it: its render is over
+                except OSError:
+                    pass
+            keys.update(line.strip() for line in fh)
+    except OSError:
+        pass  # gone meanwhile: its render just ended
+    return True
+
+
 class ClipCache:
     """Clips on disk under ``root/ab/abcdef….clip``."""
 
@@ -119,6 +216,10 @@ class ClipCache:
 
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.clip"
+
+    def pins(self) -> Pins:
+        """A new set of pins for one render (close it when the render is done)."""
+        return Pins(self.root)
 
     def get(self, key: str) -> AudioChunk | None:
         """The clip (with ``stored`` set), or None when absent or damaged (a damaged entry is
@@ -169,7 +270,10 @@ class ClipCache:
 
     def prune(self, max_bytes: int | None = None, older_than: float | None = None) -> int:
         """Remove clips unused for ``older_than`` seconds, then the least recently used until
-        the cache holds at most ``max_bytes``. Returns how many clips were removed."""
+        the cache holds at most ``max_bytes``. Clips a live render has pinned are kept. Returns
+        how many clips were removed."""
+        pinned = pinned_keys(self.root)
+        pinned_size = 0
         entries: list[tuple[float, int, Path]] = []
         removed = 0
         now = time.time()
@@ -182,9 +286,12 @@ class ClipCache:
                 if now - st.st_mtime > 3600 or max_bytes == 0:
                     _unlink(path)
                 continue
+            if path.stem in pinned:
+                pinned_size += st.st_size  # counts towards the size, but stays
+                continue
             entries.append((st.st_mtime, st.st_size, path))
         entries.sort()
-        total = sum(size for _, size, _ in entries)
+        total = pinned_size + sum(size for _, size, _ in entries)
         for mtime, size, path in entries:
             stale = older_than is not None and now - mtime > older_than
             over = max_bytes is not None and total > max_bytes
@@ -214,14 +321,17 @@ def _unlink(path: Path) -> bool:
 class ClipSet(Sequence[list[AudioChunk]]):
     """The clips of a script, segment by segment, held on disk rather than in memory.
 
-    A clip already in the cache is read back from there; any other is written to a private spill
+    A clip already in the cache is read back from there (the render pins it, so no prune removes
+    it meanwhile); any other is written to a private spill folder inside ``spill_dir`` (the
+    process's scratch folder beside the output) or, without one, in the system's temporary
     folder. The renderer reads one segment at a time, so a 20-hour bulletin needs no more memory
     than a 2-minute one.
     """
 
-    def __init__(self, layout: list[list[str]]) -> None:
+    def __init__(self, layout: list[list[str]], spill_dir: Path | None = None) -> None:
         self.layout = layout
         """Per segment, per sentence: the clip's name in this set."""
+        self._spill_dir = spill_dir
         self._spill: tempfile.TemporaryDirectory[str] | None = None
         self._where: dict[str, Path | AudioChunk] = {}
         self.sample_rate = 0
@@ -236,7 +346,11 @@ class ClipSet(Sequence[list[AudioChunk]]):
             self._where[name] = chunk.stored if chunk.stored is not None else chunk
             return
         if self._spill is None:
-            self._spill = tempfile.TemporaryDirectory(prefix="bulletin-clips-")
+            try:
+                self._spill = tempfile.TemporaryDirectory(prefix="bulletin-clips-", dir=self._spill_dir)
+            except OSError as exc:
+                raise OutputError(f"no room for speech clips in {self._spill_dir or tempfile.gettempdir()}: "
+                                  f"{exc.strerror or exc}") from exc  # fmt: skip
         path = Path(self._spill.name) / f"{len(self._where)}.clip"
         if not write_clip(path, chunk):
             # Keeping clips in memory instead would grow without bound on a long bulletin.

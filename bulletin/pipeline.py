@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+from . import scratch
 from .article import Article, read_article, slugify
-from .atomic import atomic_path, check_writable_dir, signals_held
+from .atomic import atomic_path, check_writable_dir
 from .cache import ClipCache, ClipSet, parse_size
 from .engines.base import AudioChunk, Engine, get_engine
 from .engines.ratelimit import RateLimiter
@@ -29,6 +29,7 @@ from .outputs.id3 import TagInfo, write_tags
 from .parallel import run_parallel
 from .presets import get_preset
 from .result import BulletinResult
+from .scratch import scratch_file
 from .script import Script, build_script
 from .settings import Settings
 
@@ -67,19 +68,22 @@ def make_script(article: Article, settings: Settings, engine: Engine | None = No
 
 
 def engine_for(settings: Settings, limiter: RateLimiter | None = None) -> tuple[Engine, str]:
-    """The engine stack a run uses (cache, fallback) and why that engine."""
+    """A new engine stack (cache, fallback) and why that engine; a process that renders more
+    than once keeps a :class:`~bulletin.runtime.Runtime` instead, whose engines are kept."""
     cache = ClipCache(settings.cache_dir) if settings.use_cache else None
     return open_engine(settings.engine, settings.engine_config(limiter), cache=cache, fallback=settings.fallback)
 
 
-def synthesize(script: Script, engine: Engine, rate: float, progress: Progress | None = None) -> ClipSet:
+def synthesize(
+    script: Script, engine: Engine, rate: float, progress: Progress | None = None, spill_dir: Path | None = None
+) -> ClipSet:
     """One clip per sentence of every segment. Identical (voice, sentence) pairs are spoken once,
     engines that allow it run in parallel (cache hits included: the stack serves them), and clips
-    wait on disk until the bulletin is rendered."""
+    wait on disk (in ``spill_dir``, else the system's temporary folder) until they are mixed."""
     names: dict[tuple[str, str], str] = {}
     layout = [[names.setdefault((seg.voice, s.spoken), str(len(names))) for s in seg.sentences]
               for seg in script.segments]  # fmt: skip
-    clips = ClipSet(layout)
+    clips = ClipSet(layout, spill_dir)
     todo = []
     for (voice_id, spoken), name in names.items():
         if spoken.strip():
@@ -162,17 +166,21 @@ def make_bulletin(
     settings: Settings | None = None,
     *,
     engine: Engine | None = None,
+    reason: str = "as given",
     progress: Progress | None = None,
 ) -> BulletinResult:
     """Read an article (a file, or an :class:`Article` already read) and write its bulletin and
-    sidecars; returns where they went and how long the bulletin is."""
+    sidecars; returns where they went and how long the bulletin is. Without ``engine``, a
+    runtime is made for this one bulletin (a process making several keeps one: ``Runtime.make``)."""
     settings = (settings or Settings()).check()
+    if engine is None:
+        from .runtime import Runtime
+
+        with Runtime.from_settings(settings) as runtime:
+            return runtime.make(article_path, out, settings, progress=progress)
     check_inputs(settings)
     article = article_path if isinstance(article_path, Article) else read_article(article_path)
     target = prepare_target(out, default_output(article, settings.title))
-    reason = "as given"
-    if engine is None:
-        engine, reason = engine_for(settings)
     script = make_script(article, settings, engine)
     return render_script(script, target, settings, engine, reason, progress)
 
@@ -191,14 +199,31 @@ def render_script(
     rate = settings.rate if settings.rate is not None else preset.rate
     wanted = parse_outputs(settings.outputs)
 
-    chunks = synthesize(script, engine, rate, progress)
+    # Every temporary of this render lives in the process's scratch folder beside the output.
+    with scratch.current().use(target.parent) as folder:
+        return _render(script, target, settings, engine, reason, progress, rate, wanted, preset, folder)
+
+
+def _render(
+    script: Script,
+    target: Path,
+    settings: Settings,
+    engine: Engine,
+    reason: str,
+    progress: Progress | None,
+    rate: float,
+    wanted: Any,
+    preset: Any,
+    folder: Path,
+) -> BulletinResult:
+    chunks = synthesize(script, engine, rate, progress, spill_dir=folder)
     spoken_by = engine_summary(engine.name, chunks.engines)
     work_rate = chunks.sample_rate or 22050
     intro = load_audio(settings.intro, work_rate) if settings.intro else (chime(work_rate) if settings.show else None)
     outro = load_audio(settings.outro, work_rate) if settings.outro else (chime(work_rate) if settings.show else None)
     # The raw bulletin goes to a temporary file beside the output, not to memory: ffmpeg reads it
     # in passes (dynamics, clip levels, loudness, encoding) and an hour stays within a few hundred MB.
-    with _scratch(target.parent, f".{target.name}.", ".pcm") as pcm_path, contextlib.closing(chunks):
+    with scratch_file(target.parent, f"{target.name}.", ".pcm") as pcm_path, contextlib.closing(chunks):
         try:
             with open(pcm_path, "wb") as fh:
                 timeline = stream_render(script, chunks, work_rate, fh, head=intro, tail=outro,
@@ -237,24 +262,6 @@ def _trim_cache(settings: Settings) -> None:
     """Apply ``cache_max_size`` after a run (least recently used clips go first)."""
     if settings.use_cache and settings.cache_max_size:
         ClipCache(settings.cache_dir).prune(max_bytes=parse_size(settings.cache_max_size))
-
-
-@contextlib.contextmanager
-def _scratch(folder: Path, prefix: str, suffix: str) -> Iterator[Path]:
-    """A temporary file that is removed whatever happens (Ctrl-C included)."""
-    name = None
-    try:
-        with signals_held():  # no interrupt between creating the file and knowing its name
-            try:
-                fd, name = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=suffix)
-            except OSError as exc:
-                raise OutputError(f"cannot write in {folder}: {exc.strerror or exc}") from exc
-            os.close(fd)
-        yield Path(name)
-    finally:
-        if name is not None:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(name)
 
 
 def transcript(script: Script) -> str:

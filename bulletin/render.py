@@ -41,9 +41,9 @@ import json
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, get_args
+from typing import TYPE_CHECKING, Any, BinaryIO, get_args
 
 from .article import slugify
 from .casting import cast
@@ -54,6 +54,9 @@ from .quotes import Attribution, split_sentences
 from .result import BulletinResult
 from .script import SCRIPT_VERSION, Script, Segment, SegmentKind, Sentence, make_segment
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .runtime import Runtime
 
 KINDS: tuple[str, ...] = get_args(SegmentKind)
 MAX_SCRIPT_BYTES = 20 * 1024 * 1024
@@ -398,27 +401,20 @@ def from_document(
 Progress = Callable[[int, int], None]
 
 
-def open_for(doc: Mapping[str, Any], settings: Settings, name: str = "the script") -> tuple[Engine, str]:
-    """The engine stack (cache, fallback) that speaks a script, and why that engine."""
-    from .pipeline import engine_for
-
+def engine_name_for(doc: Mapping[str, Any], settings: Settings, name: str = "the script") -> tuple[str, str | None]:
+    """The engine that speaks a script (its voices' engine, unless ``--engine`` names one), and a
+    reason to report instead of the stack's own when the script's voices decided."""
     chosen = engine_of(doc, settings.engine, name)
     if chosen is None:
-        return engine_for(settings)
-    engine, reason = engine_for(replace(settings, engine=chosen))
-    return engine, "the script's voices" if settings.engine == "auto" else reason
+        return settings.engine, None
+    return chosen, "the script's voices" if settings.engine == "auto" else None
 
 
-def prepare(
-    doc: Any, settings: Settings, *, name: str = "the script", engine: Engine | None = None
-) -> tuple[Edited, Engine, str]:
-    """Everything a render checks before it speaks: the shape, the engine, every voice."""
+def prepare(doc: Any, settings: Settings, engine: Engine, *, name: str = "the script") -> Edited:
+    """Everything a render checks before it speaks: the shape and every voice."""
     settings.check()
     validate(doc, name)
-    reason = "as given"
-    if engine is None:
-        engine, reason = open_for(doc, settings, name)
-    return from_document(doc, engine.voices(doc["locale"]), settings.speaker_voices, name), engine, reason
+    return from_document(doc, engine.voices(doc["locale"]), settings.speaker_voices, name)
 
 
 def default_output(script: Script, folder: Path = Path("audio_out")) -> Path:
@@ -432,17 +428,26 @@ def render_document(
     settings: Settings,
     *,
     name: str = "the script",
-    engine: Engine | None = None,
+    runtime: Runtime | None = None,
     progress: Progress | None = None,
 ) -> BulletinResult:
     """Speak a script document and write the MP3 and sidecars; a bad edit raises before
-    anything is synthesised or written."""
+    anything is synthesised or written. ``runtime``: the process's (a new one otherwise)."""
+    from .runtime import Runtime
+
+    if runtime is None:
+        with Runtime.from_settings(settings) as own:
+            return render_document(doc, out, settings, name=name, runtime=own, progress=progress)
     from .pipeline import check_inputs, prepare_target, render_script
 
-    edited, engine, reason = prepare(doc, settings, name=name, engine=engine)
-    check_inputs(settings)
-    target = prepare_target(out, default_output(edited.script))
-    return render_script(edited.script, target, settings, engine, reason, progress)
+    settings.check()
+    validate(doc, name)
+    engine_name, why = engine_name_for(doc, settings, name)
+    with runtime.stack(settings, engine_name=engine_name) as stack:
+        edited = prepare(doc, settings, stack.engine, name=name)
+        check_inputs(settings)
+        target = prepare_target(out, default_output(edited.script))
+        return render_script(edited.script, target, settings, stack.engine, why or stack.reason, progress)
 
 
 def render_file(

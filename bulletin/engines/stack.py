@@ -10,9 +10,10 @@ pipeline sees one engine either way. :func:`open_engine` builds the stack a run 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 
-from ..cache import ClipCache, clip_key
+from ..cache import ClipCache, Pins, clip_key
 from ..errors import BulletinError, EngineError, UnknownVoiceError
 from .base import AudioChunk, Engine, EngineConfig, Voice, get_engine
 
@@ -50,9 +51,12 @@ class Cached(Wrapper):
     an offline clip made by a fallback deeper in the stack can never be served later as Google's.
     """
 
-    def __init__(self, inner: Engine, cache: ClipCache) -> None:
+    def __init__(self, inner: Engine, cache: ClipCache, pins: Pins | None = None) -> None:
         super().__init__(inner)
         self.cache = cache
+        self.pins = pins
+        """The render's pins: every key it asks for is pinned first, so no prune removes a clip
+        between finding it here and mixing it."""
         self.hits = 0
         self._lock = threading.Lock()
 
@@ -60,6 +64,8 @@ class Cached(Wrapper):
         # The voice's pitch is part of its sound: a re-tuned voice that keeps its id must not be
         # served its old clips.
         key = clip_key(self.inner.name, self.inner.version, f"{voice.id}|{voice.name}|{voice.pitch}", text, rate)
+        if self.pins is not None:
+            self.pins.add(key)
         hit = self.cache.get(key)
         if hit is not None:
             with self._lock:
@@ -123,19 +129,25 @@ AUTO_REASONS = {
 }
 
 
-def choose(name: str, config: EngineConfig) -> tuple[Engine, str]:
+EngineFactory = Callable[[str, EngineConfig], Engine]
+"""How a stack gets a bare engine: :func:`get_engine` (a new one), or a runtime's (kept for the
+life of the process, so a Piper model or the espeak library is loaded once)."""
+
+
+def choose(name: str, config: EngineConfig, make: EngineFactory = get_engine) -> tuple[Engine, str]:
     """The bare engine a run uses and why: for ``auto``, Google's voice when its service
     answers a quick check, else an installed French Piper voice (natural, offline), else
-    espeak-ng, which is always there."""
+    espeak-ng, which is always there. The check is made each time it is called: a runtime
+    calls it per render, so one bad minute of the network does not decide for the day."""
     if name != "auto":
-        return get_engine(name, config), "as asked"
-    gtts = get_engine("gtts", config)
+        return make(name, config), "as asked"
+    gtts = make("gtts", config)
     if gtts.reachable():
         return gtts, AUTO_REASONS["gtts"]
-    piper = get_engine("piper", config)
+    piper = make("piper", config)
     if piper.reachable():
         return piper, AUTO_REASONS["piper"]
-    return get_engine("espeak", config), AUTO_REASONS["espeak"] + _why_not_piper(config)
+    return make("espeak", config), AUTO_REASONS["espeak"] + _why_not_piper(config)
 
 
 def _why_not_piper(config: EngineConfig) -> str:
@@ -158,14 +170,18 @@ def open_engine(
     *,
     cache: ClipCache | None = None,
     fallback: bool = False,
+    pins: Pins | None = None,
+    make: EngineFactory = get_engine,
 ) -> tuple[Engine, str]:
     """The whole stack for a run: the chosen engine, cached, behind an offline fallback when
-    asked (the fallback has its own cache entries). Returns it with the reason for the choice."""
-    engine, reason = choose(name, config)
-    stack: Engine = Cached(engine, cache) if cache is not None else engine
+    asked (the fallback has its own cache entries). Returns it with the reason for the choice.
+    The wrappers are new each time (a fallback's state belongs to one render); the bare engines
+    come from ``make``."""
+    engine, reason = choose(name, config, make)
+    stack: Engine = Cached(engine, cache, pins) if cache is not None else engine
     if fallback and engine.name != "espeak":
-        offline = get_engine("espeak", config)
-        stack = Fallback(stack, Cached(offline, cache) if cache is not None else offline)
+        offline = make("espeak", config)
+        stack = Fallback(stack, Cached(offline, cache, pins) if cache is not None else offline)
     return stack, reason
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..atomic import _umask, atomic_path
 from ..errors import OutputError
+from ..scratch import current
 
 
 def write_text(path: Path, text: str) -> Path:
@@ -20,9 +21,15 @@ def write_text(path: Path, text: str) -> Path:
 
 
 def replace_folder(target: Path, build: object) -> Path:
-    """Build a folder beside ``target`` with ``build(folder)``, then swap it in place."""
+    """Build a folder in the process's scratch folder beside ``target`` with ``build(folder)``,
+    then swap it in place (the same filesystem: both renames are atomic)."""
+    with current().use(target.parent) as scratch:
+        return _replace_folder(target, build, scratch)
+
+
+def _replace_folder(target: Path, build: object, scratch: Path) -> Path:
     try:
-        work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+        work = Path(tempfile.mkdtemp(dir=scratch, prefix=f"{target.name}."))
     except OSError as exc:
         raise OutputError(f"cannot write in {target.parent}: {exc.strerror or exc}") from exc
     try:
@@ -30,7 +37,7 @@ def replace_folder(target: Path, build: object) -> Path:
         os.chmod(work, 0o777 & ~_umask())
         old = None
         if target.exists():
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
+            old = scratch / f"{target.name}.old"
             os.replace(target, old)
         os.replace(work, target)
         if old is not None:

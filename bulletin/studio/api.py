@@ -110,7 +110,7 @@ class Studio:
     def edited(self, doc: Any, settings: Settings, name: str = "the script") -> Edited:
         # --speaker-voice given to the studio shapes new scripts; after that the page's own
         # voice choices are the producer's last word, so they are not overridden again.
-        return prepare(doc, replace(settings, speaker_voices={}), name=name, engine=self.engine)[0]
+        return prepare(doc, replace(settings, speaker_voices={}), self.engine, name=name)
 
     # --- endpoints ------------------------------------------------------------------------------
 
@@ -195,9 +195,7 @@ class Studio:
             from ..render import render_document
 
             out_dir.mkdir(parents=True, exist_ok=True)
-            result = render_document(
-                doc, target, replace(settings, speaker_voices={}), engine=self.engine, progress=progress
-            )
+            result = render_document(doc, target, replace(settings, speaker_voices={}), progress=progress)
             return result.files
 
         return JSONResponse({"job": self.jobs.submit(work)})
