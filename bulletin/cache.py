@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .engines.base import AudioChunk
-from .errors import ConfigError, OutputError
+from .errors import OptionError, OutputError
 
 _MAGIC = b"BLC1"
 _HEADER = struct.Struct("<4sIHH32s")  # magic, sample rate, sample width, channels, sha256(data)
@@ -60,7 +60,7 @@ def parse_size(text: str) -> int:
     """``2G``, ``500M``, ``1.5GB``, ``800k`` or a number of bytes → bytes."""
     m = _SIZE.match(str(text))
     if not m:
-        raise ConfigError(f"cannot read the size {text!r}: write it like 500M or 2G")
+        raise OptionError(f"cannot read the size {text!r}: write it like 500M or 2G")
     factor = 1024 ** "BKMGT".index((m[2] or "B").upper())
     return int(float(m[1]) * factor)
 
@@ -69,7 +69,7 @@ def parse_age(text: str) -> float:
     """``30d``, ``12h``, ``2w``, ``90m`` or ``45s`` → seconds."""
     m = _AGE.match(str(text))
     if not m:
-        raise ConfigError(f"cannot read the age {text!r}: write it like 30d, 12h or 2w")
+        raise OptionError(f"cannot read the age {text!r}: write it like 30d, 12h or 2w")
     return float(m[1]) * {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[m[2].lower()]
 
 

@@ -11,7 +11,9 @@ line and exits non-zero, so messages are written for people, in plain words::
     │   ├── EngineUnavailable   the engine cannot run here (no network, library missing)
     │   └── UnknownVoiceError   a voice or engine name that does not exist
     ├── AudioError          decoding, mixing or encoding failed (ffmpeg)
-    └── ConfigError         an option or setting is out of range or malformed
+    └── ConfigError         a setting, or a file an option names, cannot be used
+        └── OptionError     an option's value is not one bulletin takes (exit code 2, as for
+                            a misspelt option: the command line itself is wrong)
 """
 
 from __future__ import annotations
@@ -50,4 +52,9 @@ class AudioError(BulletinError):
 
 
 class ConfigError(BulletinError):
-    """An option or setting is out of range or malformed."""
+    """A setting, or a file an option names (lexicon, intro, cover), cannot be used."""
+
+
+class OptionError(ConfigError):
+    """An option's value is out of range or not one of those offered (``--rate 5``,
+    ``--locale fr-XX``): the CLI exits 2, as for an unknown option."""

@@ -6,8 +6,12 @@ No system ffmpeg and no ffprobe are needed: what ffprobe would tell is read from
 
 from __future__ import annotations
 
+import ctypes
 import re
+import signal
 import subprocess
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +28,25 @@ def ffmpeg_exe() -> str:
         return str(imageio_ffmpeg.get_ffmpeg_exe())
     except (ImportError, RuntimeError) as exc:
         raise AudioError(f"no ffmpeg binary available ({exc}); reinstall with 'pip install imageio-ffmpeg'") from exc
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child, between fork and exec
+    _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+try:  # Linux: a child told PR_SET_PDEATHSIG is killed by the kernel when its parent dies
+    _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
+    _PR_SET_PDEATHSIG = 1
+    _PREEXEC: Callable[[], None] | None = _die_with_parent if sys.platform.startswith("linux") else None
+except (AttributeError, OSError):  # pragma: no cover - another system: no such guarantee
+    _PREEXEC = None
+
+
+def run_ffmpeg(cmd: list[str], data: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run ffmpeg to completion, its output captured. It dies with bulletin: when the process that
+    started it is killed (even by ``kill -9``), the kernel ends ffmpeg too, so no encode goes on
+    writing into the output folder after its run is gone."""
+    return subprocess.run(cmd, input=data, capture_output=True, check=False, preexec_fn=_PREEXEC)
 
 
 def _quiet_ffmpeg() -> list[str]:
@@ -76,7 +99,7 @@ def encode_mp3(
         str(out),
     ]
     try:
-        proc = subprocess.run(cmd, input=None if isinstance(pcm, Path) else pcm, capture_output=True, check=False)
+        proc = run_ffmpeg(cmd, None if isinstance(pcm, Path) else pcm)
     except OSError as exc:
         raise AudioError(f"cannot run ffmpeg: {exc}") from exc
     if proc.returncode != 0:
@@ -110,7 +133,7 @@ def decode_to_pcm(
         "pipe:1",
     ]
     try:
-        proc = subprocess.run(cmd, input=data, capture_output=True, check=False)
+        proc = run_ffmpeg(cmd, data)
     except OSError as exc:
         raise AudioError(f"cannot run ffmpeg: {exc}") from exc
     if proc.returncode != 0:
@@ -140,7 +163,7 @@ class ProbeInfo:
 
 def probe(path: Path) -> ProbeInfo:
     """Read a file's duration, audio stream and chapters from ``ffmpeg -i`` (no ffprobe)."""
-    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)], capture_output=True, check=False)
+    proc = run_ffmpeg([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)])
     report = proc.stderr.decode(errors="replace")
     dur = re.search(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)", report)
     duration = (int(dur[1]) * 3600 + int(dur[2]) * 60 + float(dur[3])) * 1000 if dur else None

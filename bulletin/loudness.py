@@ -7,8 +7,9 @@ subprocess per clip:
 1. **Dynamics.** A gentle compressor (ffmpeg's acompressor, 6:1 above -18 dBFS, 1 ms attack)
    brings synthetic speech's peak-to-loudness ratio from about 20 dB to about 15 dB, and a
    limiter caps it at what the target allows (the ceiling over the loudness, less a margin).
-   The same run resamples to the MP3's rate and writes a K-weighted copy (BS.1770's two
-   filters as ffmpeg biquads).
+   They run at the voices' own rate (the encoder resamples: half the work of running them at
+   44.1 kHz); the same run writes a copy resampled to the MP3's rate and K-weighted (BS.1770's
+   two filters as ffmpeg biquads), so that loudness is measured where the listener hears it.
 2. **Clip levelling, after the dynamics.** Each clip's gated K-weighted loudness is read from
    that copy (audioop, 100 ms blocks) and the clip is brought to the median clip loudness.
    Levelling before the dynamics was not enough: the compressor and the limiter pull the voices
@@ -33,13 +34,12 @@ import contextlib
 import math
 import os
 import re
-import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import AudioError
-from .ffmpeg import encode_mp3, ffmpeg_exe
+from .ffmpeg import encode_mp3, ffmpeg_exe, run_ffmpeg
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class Target:
 
 def _run(cmd: list[str], data: bytes | None) -> str:
     try:
-        proc = subprocess.run(cmd, input=data, capture_output=True, check=False)
+        proc = run_ffmpeg(cmd, data)
     except OSError as exc:
         raise AudioError(f"cannot run ffmpeg: {exc}") from exc
     err = proc.stderr.decode(errors="replace")
@@ -203,17 +203,19 @@ class Mastered:
 
 
 def _process(src: Path, src_rate: int, chain: str, out_rate: int, dyn: Path, kw: Path) -> None:
-    """One ffmpeg run: ``src`` (mono s16le) through ``chain`` and resampled to ``out_rate``, to
-    ``dyn``, and a K-weighted copy of that to ``kw``. Measuring at the MP3's rate matters:
-    K-weighting at 22.05 kHz reads speech 0.05 LU louder than at 44.1 or 48 kHz."""
-    graph = (f"[0:a]{chain},aresample={out_rate},asplit=2[dyn][k];"
-             f"[k]{k_weighting(out_rate)},volume={_KW_SCALE}[kw]")  # fmt: skip
+    """One ffmpeg run: ``src`` (mono s16le) through ``chain`` to ``dyn``, at its own rate, and a
+    copy of that resampled to ``out_rate`` and K-weighted to ``kw``. The dynamics run at the
+    voice's rate (half the work of running them at the MP3's; the encoder resamples), but the
+    measuring is done at the MP3's rate: K-weighting at 22.05 kHz reads speech 0.05 LU louder
+    than at 44.1 or 48 kHz."""
+    graph = (f"[0:a]{chain},asplit=2[dyn][k];"
+             f"[k]aresample={out_rate},{k_weighting(out_rate)},volume={_KW_SCALE}[kw]")  # fmt: skip
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", *_raw(src_rate), "-i", str(src),
            "-filter_complex", graph,
            "-map", "[dyn]", "-f", "s16le", "-c:a", "pcm_s16le", "-y", str(dyn),
            "-map", "[kw]", "-f", "s16le", "-c:a", "pcm_s16le", "-y", str(kw)]  # fmt: skip
     try:
-        proc = subprocess.run(cmd, capture_output=True, check=False)
+        proc = run_ffmpeg(cmd)
     except OSError as exc:
         raise AudioError(f"cannot run ffmpeg: {exc}") from exc
     if proc.returncode != 0:
@@ -234,35 +236,38 @@ def _scan(fd: int, size: int, step: int) -> Iterator[bytes]:
 
 
 def level_clips(
-    dyn: Path, kw: Path, sample_rate: int, spans: Sequence[tuple[int, int]]
+    dyn: Path, kw: Path, sample_rate: int, spans: Sequence[tuple[int, int]], kw_rate: int | None = None
 ) -> tuple[list[float], float | None, int]:
-    """Bring every clip (``spans`` in ms) of the processed audio in ``dyn`` to the median clip
-    loudness, measured on its K-weighted copy ``kw``; both files are changed in place, so that
-    ``kw`` still measures ``dyn``. Returns each clip's gain (dB), the integrated loudness after,
-    and the highest sample peak after (0-32768)."""
-    step = 2 * round(sample_rate * BLOCK_MS / 1000)
+    """Bring every clip (``spans`` in ms) of the processed audio in ``dyn`` (at ``sample_rate``) to
+    the median clip loudness, measured on its K-weighted copy ``kw`` (at ``kw_rate``, the same
+    by default); both files are changed in place, so that ``kw`` still measures ``dyn``. Returns
+    each clip's gain (dB), the integrated loudness after, and the highest sample peak after
+    (0-32768)."""
+    kw_rate = kw_rate or sample_rate
+    step = 2 * round(kw_rate * BLOCK_MS / 1000)
     with open(dyn, "r+b") as dyn_file, open(kw, "r+b") as kw_file:
         dyn_fd, kw_fd = dyn_file.fileno(), kw_file.fileno()
-        size = min(os.fstat(dyn_fd).st_size, os.fstat(kw_fd).st_size)
+        dyn_size, kw_size = os.fstat(dyn_fd).st_size, os.fstat(kw_fd).st_size
 
-        def byte_at(ms: int) -> int:
-            return min(size, 2 * round(ms * sample_rate / 1000))
+        def byte_at(ms: int, rate: int, size: int) -> int:
+            return min(size, 2 * round(ms * rate / 1000))
 
-        ranges = [(byte_at(a), byte_at(b)) for a, b in spans]
+        ranges = [(byte_at(a, kw_rate, kw_size), byte_at(b, kw_rate, kw_size)) for a, b in spans]
+        dyn_ranges = [(byte_at(a, sample_rate, dyn_size), byte_at(b, sample_rate, dyn_size)) for a, b in spans]
         measured = [gated_loudness(block_powers(os.pread(kw_fd, b - a, a), 0, b - a, step)) for a, b in ranges]
         known = sorted(m for m in measured if m is not None)
         gains = [0.0] * len(spans)
         if known:
             reference = known[len(known) // 2]
-            for i, ((a, b), m) in enumerate(zip(ranges, measured, strict=True)):
+            for i, (m, (a, b), (da, db)) in enumerate(zip(measured, ranges, dyn_ranges, strict=True)):
                 if m is None or b <= a:
                     continue
                 gains[i] = max(-CLIP_GAIN_LIMIT_DB, min(CLIP_GAIN_LIMIT_DB, reference - m))
                 factor = 10 ** (gains[i] / 20)
-                for fd in (dyn_fd, kw_fd):
-                    os.pwrite(fd, audioop.mul(os.pread(fd, b - a, a), 2, factor), a)
-        powers = [p for chunk in _scan(kw_fd, size, step) for p in block_powers(chunk, 0, len(chunk), step)]
-        peak = max((audioop.max(chunk, 2) for chunk in _scan(dyn_fd, size, step)), default=0)
+                os.pwrite(kw_fd, audioop.mul(os.pread(kw_fd, b - a, a), 2, factor), a)
+                os.pwrite(dyn_fd, audioop.mul(os.pread(dyn_fd, db - da, da), 2, factor), da)
+        powers = [p for chunk in _scan(kw_fd, kw_size, step) for p in block_powers(chunk, 0, len(chunk), step)]
+        peak = max((audioop.max(chunk, 2) for chunk in _scan(dyn_fd, dyn_size, step)), default=0)
     return gains, gated_loudness(powers), peak
 
 
@@ -301,7 +306,7 @@ def master(
     out_rate: int,
 ) -> Mastered:
     """Write ``out``, the MP3 of the raw bulletin in ``pcm_path`` (mono s16le at ``sample_rate``;
-    the file is replaced by the processed audio at ``out_rate``), at ``target``: compressor and
+    the file is replaced by the processed audio, at the same rate), at ``target``: compressor and
     limiter, clip levelling (``spans``: each clip's start and end in ms), then the gain and a
     safety limiter as the encoder's filter. When the bulletin is far from the usual level (a
     music bed, say) and its peaks would still pass the ceiling, one more run limits at the final
@@ -311,30 +316,30 @@ def master(
     goal = target.integrated + ENCODER_LOSS_DB  # what the PCM must measure for the MP3 to meet the target
     ceiling = target.true_peak - LIMIT_MARGIN_DB
 
-    def run(src_rate: int, chain: str) -> tuple[list[float], float | None, int]:
-        _process(pcm_path, src_rate, chain, out_rate, dyn, kw)
+    def run(chain: str) -> tuple[list[float], float | None, int]:
+        _process(pcm_path, sample_rate, chain, out_rate, dyn, kw)
         os.replace(dyn, pcm_path)
-        return level_clips(pcm_path, kw, out_rate, spans)
+        return level_clips(pcm_path, kw, sample_rate, spans, kw_rate=out_rate)
 
     def over(peak: int, gain: float) -> bool:
         return peak > 0 and 20 * math.log10(peak / 32768) + gain > ceiling + PEAK_SLACK_DB
 
     try:
-        clip_gains, before, peak = run(sample_rate, dynamics(target))
+        clip_gains, before, peak = run(dynamics(target))
         gain = max(-30.0, min(30.0, goal - before)) if before is not None else 0.0
         limited = before is not None and over(peak, gain)
         if limited:
             # The limiter pulls the voices with the sharpest peaks (low male voices) down most:
             # limit at the real gain, then level the clips again on what the limiter left.
-            again, before, _ = run(out_rate, f"volume={gain:.3f}dB,{limiter(ceiling - RELEVEL_HEADROOM_DB)}")
+            again, before, _ = run(f"volume={gain:.3f}dB,{limiter(ceiling - RELEVEL_HEADROOM_DB)}")
             clip_gains = [a + b for a, b in zip(clip_gains, again, strict=True)]
             gain = max(-30.0, min(30.0, goal - before)) if before is not None else 0.0
     finally:
         for path in (dyn, kw):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
-    encode_mp3(pcm_path, out_rate, out, bitrate=bitrate, out_rate=out_rate,
-               filters=f"volume={gain:.3f}dB,{limiter(ceiling)}")  # fmt: skip
+    encode_mp3(pcm_path, sample_rate, out, bitrate=bitrate, out_rate=out_rate,
+               filters=f"aresample={out_rate},volume={gain:.3f}dB,{limiter(ceiling)}")  # fmt: skip
     return Mastered(gain, tuple(clip_gains), limited)
 
 

@@ -186,9 +186,8 @@ def mix_bed(pcm_path: Path, music: Path, sample_rate: int) -> None:
     speaks: ffmpeg's sidechaincompress, keyed by the speech itself, pulls the bed down by about
     20 dB within 20 ms of a voice and lets it back up in the pauses."""
     import os
-    import subprocess
 
-    from .ffmpeg import ffmpeg_exe
+    from .ffmpeg import ffmpeg_exe, run_ffmpeg
 
     raw = ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1"]
     graph = (
@@ -220,7 +219,7 @@ def mix_bed(pcm_path: Path, music: Path, sample_rate: int) -> None:
         str(tmp),
     ]
     try:
-        proc = subprocess.run(cmd, capture_output=True, check=False)
+        proc = run_ffmpeg(cmd)
         if proc.returncode != 0:
             raise AudioError(f"cannot mix the music bed {music}: {proc.stderr.decode(errors='replace')[-200:]}")
         os.replace(tmp, pcm_path)

@@ -16,7 +16,7 @@ from typing import Any
 from . import scratch
 from .article import Article, read_article, slugify
 from .atomic import atomic_path, check_writable_dir
-from .cache import ClipCache, ClipSet, parse_size
+from .cache import ClipCache, ClipSet
 from .engines.base import AudioChunk, Engine, get_engine
 from .engines.ratelimit import RateLimiter
 from .engines.stack import engine_summary, open_engine
@@ -45,7 +45,7 @@ Options = Settings
 
 def default_output(article: Article, title: str | None = None, folder: Path = DEFAULT_OUT_DIR) -> Path:
     """``audio_out/<date>-<slug>.mp3``; today's date when the article has none."""
-    date = article.date or dt.date.today().isoformat()
+    date = slugify(article.date or dt.date.today().isoformat())  # only a date, but made safe where it enters a path
     return folder / f"{date}-{slugify(title or article.display_title)}{OUTPUT_SUFFIX}"
 
 
@@ -147,15 +147,16 @@ def check_output(target: Path) -> None:
 
 
 def prepare_target(out: str | Path | None, default: Path) -> Path:
-    """Where a bulletin goes, checked before any synthesis: ``out``, else ``default`` (whose folder,
-    ``audio_out/``, is ours to create; a folder the user names must already exist)."""
+    """Where a bulletin goes, checked before any synthesis: ``out``, else ``default``. A missing
+    folder is created, as batch, the studio and the default ``audio_out/`` do."""
     target = Path(out) if out is not None else default
     check_output(target)
-    if out is None:
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"cannot create {target.parent}: {exc.strerror or exc}") from exc
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:
+        raise OutputError(f"cannot create the folder {target.parent}: it is a file, not a folder") from exc
+    except OSError as exc:
+        raise OutputError(f"cannot create {target.parent}: {exc.strerror or exc}") from exc
     check_writable_dir(target.parent if str(target.parent) else Path("."))
     return target
 
@@ -254,14 +255,7 @@ def _render(
     result = BulletinResult(spoken_by, target, timeline.duration_ms, script, timeline, reason=reason,
                             warnings=script.warnings)  # fmt: skip
     files = write_sidecars(result, wanted)
-    _trim_cache(settings)
     return replace(result, files=files)
-
-
-def _trim_cache(settings: Settings) -> None:
-    """Apply ``cache_max_size`` after a run (least recently used clips go first)."""
-    if settings.use_cache and settings.cache_max_size:
-        ClipCache(settings.cache_dir).prune(max_bytes=parse_size(settings.cache_max_size))
 
 
 def transcript(script: Script) -> str:

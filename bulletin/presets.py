@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import ConfigError
+from .errors import OptionError
 from .loudness import Target
 
 
@@ -43,4 +43,4 @@ def get_preset(name: str) -> Preset:
     try:
         return PRESETS[name]
     except KeyError:
-        raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}") from None
+        raise OptionError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}") from None

@@ -67,6 +67,10 @@ _VOICE = {"type": "string", "pattern": _VOICE_ID, "description": "A voice id, EN
 _NULLABLE_VOICE = {**_VOICE, "type": ["string", "null"]}
 
 
+DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+"""What a script's ``date`` may be: ``2026``, ``2026-03`` or ``2026-03-12``."""
+
+
 def schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a script, version :data:`SCRIPT_VERSION`."""
     sentence = {
@@ -114,7 +118,9 @@ def schema() -> dict[str, Any]:
         "properties": {
             "version": {"const": SCRIPT_VERSION},
             "title": {"type": "string"},
-            "date": {"type": ["string", "null"]},
+            # A date enters file names (<date>-<slug>.mp3): only a year, a month or a day, so a
+            # script can never name a path ("../../x") however it was made.
+            "date": {"type": ["string", "null"], "pattern": DATE_PATTERN},
             "source": {"type": ["string", "null"]},
             "locale": {"enum": list(LOCALES)},
             "anchor": _NULLABLE_VOICE,
@@ -201,6 +207,8 @@ def _explain(error: Any) -> str:
         return f'{at}: gender must be "f", "m" or null, not {value!r}'
     if kind == "pattern" and field == "speaker":
         return f"{at}: an empty speaker; write a name, or null for an unknown speaker"
+    if kind == "pattern" and field == "date":
+        return f"{at}: {value!r} is not a date; write YYYY-MM-DD (or YYYY-MM, YYYY), or null"
     if kind == "pattern":
         return f"{at}: {value!r} is not a voice id (ENGINE:NAME, as 'bulletin voices' lists)"
     if kind == "minItems":
@@ -418,8 +426,9 @@ def prepare(doc: Any, settings: Settings, engine: Engine, *, name: str = "the sc
 
 
 def default_output(script: Script, folder: Path = Path("audio_out")) -> Path:
-    """``audio_out/<date>-<slug>.mp3``, as ``make`` names it."""
-    return folder / f"{script.date or dt.date.today().isoformat()}-{slugify(script.title)}.mp3"
+    """``audio_out/<date>-<slug>.mp3``, as ``make`` names it (the date slugified too: it is only
+    ever a date here, but what enters a path is made safe where it enters)."""
+    return folder / f"{slugify(script.date or dt.date.today().isoformat())}-{slugify(script.title)}.mp3"
 
 
 def render_document(
@@ -429,25 +438,38 @@ def render_document(
     *,
     name: str = "the script",
     runtime: Runtime | None = None,
+    engine: Engine | None = None,
     progress: Progress | None = None,
 ) -> BulletinResult:
     """Speak a script document and write the MP3 and sidecars; a bad edit raises before
-    anything is synthesised or written. ``runtime``: the process's (a new one otherwise)."""
-    from .runtime import Runtime
-
-    if runtime is None:
-        with Runtime.from_settings(settings) as own:
-            return render_document(doc, out, settings, name=name, runtime=own, progress=progress)
-    from .pipeline import check_inputs, prepare_target, render_script
-
+    anything is synthesised or written. The engine stack comes from ``runtime`` (the process's;
+    a new one otherwise), unless an ``engine`` is given (tests, a caller's own stack)."""
     settings.check()
     validate(doc, name)
+    if engine is not None:
+        return _render(doc, out, settings, name, engine, "as given", progress)
+    if runtime is None:
+        from .runtime import Runtime
+
+        with Runtime.from_settings(settings) as own:
+            return render_document(doc, out, settings, name=name, runtime=own, progress=progress)
     engine_name, why = engine_name_for(doc, settings, name)
     with runtime.stack(settings, engine_name=engine_name) as stack:
-        edited = prepare(doc, settings, stack.engine, name=name)
-        check_inputs(settings)
-        target = prepare_target(out, default_output(edited.script))
-        return render_script(edited.script, target, settings, stack.engine, why or stack.reason, progress)
+        result = _render(doc, out, settings, name, stack.engine, why or stack.reason, progress)
+    runtime.prune(settings)
+    return result
+
+
+def _render(
+    doc: Any, out: str | Path | None, settings: Settings, name: str, engine: Engine, reason: str,
+    progress: Progress | None,
+) -> BulletinResult:  # fmt: skip
+    from .pipeline import check_inputs, prepare_target, render_script
+
+    edited = prepare(doc, settings, engine, name=name)
+    check_inputs(settings)
+    target = prepare_target(out, default_output(edited.script))
+    return render_script(edited.script, target, settings, engine, reason, progress)
 
 
 def render_file(

@@ -110,11 +110,14 @@ class Runtime:
         engine_name: str | None = None,
         limiter: RateLimiter | None = None,
     ) -> BulletinResult:
-        """``bulletin make``: read, script, speak, write (see :func:`bulletin.pipeline.make_bulletin`)."""
+        """``bulletin make``: read, script, speak, write (see :func:`bulletin.pipeline.make_bulletin`);
+        then ``cache_max_size`` is applied, once the render's pins are released."""
         from .pipeline import make_bulletin
 
         with self.stack(settings, limiter, engine_name=engine_name) as stack:
-            return make_bulletin(article, out, settings, engine=stack.engine, reason=stack.reason, progress=progress)
+            result = make_bulletin(article, out, settings, engine=stack.engine, reason=stack.reason, progress=progress)
+        self.prune(settings)
+        return result
 
     def render(
         self,
@@ -126,14 +129,18 @@ class Runtime:
         engine_name: str | None = None,
         limiter: RateLimiter | None = None,
     ) -> BulletinResult:
-        """Speak a script to ``target`` (see :func:`bulletin.pipeline.render_script`)."""
+        """Speak a script to ``target`` (see :func:`bulletin.pipeline.render_script`), then apply
+        ``cache_max_size``."""
         from .pipeline import render_script
 
         with self.stack(settings, limiter, engine_name=engine_name) as stack:
-            return render_script(script, target, settings, stack.engine, stack.reason, progress)
+            result = render_script(script, target, settings, stack.engine, stack.reason, progress)
+        self.prune(settings)
+        return result
 
     def prune(self, settings: Settings) -> int:
-        """Apply ``cache_max_size`` (least recently used first; pinned clips stay)."""
+        """Apply ``cache_max_size`` (least recently used first; clips a live render pinned stay).
+        A batch's workers never prune: its coordinator does, once, at the end."""
         if self.cache is None or not settings.cache_max_size:
             return 0
         return self.cache.prune(max_bytes=parse_size(settings.cache_max_size))

@@ -37,7 +37,7 @@ except ImportError:  # pragma: no cover - Windows: no flock; folders are then on
 
 PREFIX = ".bulletin-scratch-"
 LOCK_NAME = "lock"
-_ORPHAN_S = 60.0  # a folder with no lock file yet (its process died while creating it), after a minute
+_ORPHAN_S = 60.0  # see _abandoned
 
 
 class Scratch:
@@ -153,13 +153,20 @@ def sweep(parent: Path) -> list[Path]:
 
 
 def _abandoned(path: Path) -> bool:
+    """Whether the process that made ``path`` is gone: its lock is free, and either its pid is
+    gone or the folder is over a minute old. (A folder is locked a moment after it is made: in
+    that moment its lock is free but its pid alive, so it is kept; a reused pid keeps a dead
+    folder for a minute at most.)"""
+    try:
+        young = time.time() - path.stat().st_mtime < _ORPHAN_S
+    except OSError:
+        return False
+    if young and _pid_alive(path.name[len(PREFIX) :].split("-", 1)[0]):
+        return False
     try:
         fd = os.open(path / LOCK_NAME, os.O_RDWR | os.O_CLOEXEC)
     except FileNotFoundError:
-        try:
-            return time.time() - path.stat().st_mtime > _ORPHAN_S
-        except OSError:
-            return False
+        return True  # old, or its process is gone: it died before it could lock
     except OSError:
         return False
     try:
@@ -172,6 +179,16 @@ def _abandoned(path: Path) -> bool:
         return True
     finally:
         os.close(fd)
+
+
+def _pid_alive(text: str) -> bool:
+    try:
+        os.kill(int(text), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True  # another user's process has that pid
+    return True
 
 
 _default: Scratch | None = None

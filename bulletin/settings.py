@@ -28,7 +28,7 @@ from dataclasses import MISSING, Field, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, OptionError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -154,26 +154,30 @@ class Settings:
                                       "(needs pip install 'bulletin[cluster]').")  # fmt: skip
 
     def check(self) -> Settings:
-        """Raise :class:`ConfigError` for a value out of range; returns self for chaining."""
+        """Raise :class:`OptionError` for a value out of range or unknown; returns self for chaining."""
         from .cache import parse_size
+        from .engines.base import available_engines
         from .normalize import LOCALES
         from .outputs import parse_outputs
         from .presets import get_preset
 
         if self.locale not in LOCALES:
-            raise ConfigError(f"unknown locale {self.locale!r}; choose one of {', '.join(LOCALES)}")
+            raise OptionError(f"unknown locale {self.locale!r}; choose one of {', '.join(LOCALES)}")
         if self.rate is not None and not 0.7 <= self.rate <= 1.3:
-            raise ConfigError(f"rate {self.rate} is out of range: use 0.7 to 1.3")
+            raise OptionError(f"rate {self.rate} is out of range: use 0.7 to 1.3")
         if not 0.5 <= self.pause_scale <= 3.0:
-            raise ConfigError(f"pauses {self.pause_scale} is out of range: use 0.5 to 3")
+            raise OptionError(f"pauses {self.pause_scale} is out of range: use 0.5 to 3")
         if not 1 <= self.jobs <= 32:
-            raise ConfigError(f"jobs {self.jobs} is out of range: use 1 to 32")
+            raise OptionError(f"jobs {self.jobs} is out of range: use 1 to 32")
         if self.workers is not None and self.workers < 1:
-            raise ConfigError("workers must be at least 1")
+            raise OptionError("workers must be at least 1")
         if not 0 < self.requests_per_second <= 1000:
-            raise ConfigError(f"requests per second {self.requests_per_second} is out of range: use 0.1 to 1000")
+            raise OptionError(f"requests per second {self.requests_per_second} is out of range: use 0.1 to 1000")
         if self.edition not in ("per-article", "daily"):
-            raise ConfigError(f"unknown edition {self.edition!r}; choose per-article or daily")
+            raise OptionError(f"unknown edition {self.edition!r}; choose per-article or daily")
+        if self.engine != "auto" and self.engine not in available_engines():
+            known = ", ".join(["auto", *sorted(available_engines())])
+            raise OptionError(f"unknown engine {self.engine!r}; choose one of {known}")
         if self.cache_max_size is not None:
             parse_size(self.cache_max_size)
         get_preset(self.preset)

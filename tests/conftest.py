@@ -90,3 +90,15 @@ def served(folder: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+# What a batch keeps in its folder on purpose: its state (JSON or SQLite with its WAL files and
+# backups), its lock, the shared rate limiter and the per-output locks.
+_BATCH_FILES = (".bulletin-state", ".bulletin.lock", ".bulletin-rate", ".bulletin-jobs")
+
+
+def hidden(folder: Path) -> list[str]:
+    """Hidden entries of a folder that a finished or interrupted run must not leave beside its
+    outputs: temporaries (``.part``, ``.pcm``) and scratch folders (``.bulletin-scratch-*``)."""
+    names = (p.name for p in Path(folder).iterdir())
+    return sorted(n for n in names if n.startswith(".") and not n.startswith(_BATCH_FILES))

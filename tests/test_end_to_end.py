@@ -18,7 +18,7 @@ from bulletin.engines.espeak import EspeakEngine
 from bulletin.ffmpeg import decode_to_pcm, probe
 from bulletin.pipeline import Options, make_bulletin
 
-from .conftest import ROOT, SAMPLE, run_cli
+from .conftest import ROOT, SAMPLE, hidden, run_cli
 
 
 def words(s: str) -> list[str]:
@@ -106,7 +106,7 @@ def test_library_api_sample(tmp_path: Path) -> None:
     assert tag["TIT2"].text[0].startswith("Namur inaugure")
     quotes = [s for s in res.script.segments if s.kind == "quote"]
     assert {s.speaker for s in quotes} >= {"Claire Dumoulin", "Sophie Lambert", "Marc Delvaux"}
-    assert not list(tmp_path.glob(".*.part"))
+    assert not hidden(tmp_path)
 
 
 def test_default_output_path(tmp_path: Path) -> None:
@@ -117,20 +117,20 @@ def test_default_output_path(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("setup", "message"),
+    ("setup", "message", "code"),
     [
-        ("missing", "no such file"),
-        ("dir", "folder"),
-        ("empty", "no text"),
-        ("blank", "no text"),
-        ("binary", "binary"),
-        ("no_out_dir", "does not exist"),
-        ("out_not_dir", "not a folder"),
-        ("bad_locale", "unknown locale"),
-        ("bad_rate", "out of range"),
+        ("missing", "no such file", 1),
+        ("dir", "folder", 1),
+        ("empty", "no text", 1),
+        ("blank", "no text", 1),
+        ("binary", "binary", 1),
+        ("out_not_dir", "not a folder", 1),
+        ("bad_locale", "unknown locale", 2),
+        ("bad_rate", "out of range", 2),
     ],
 )
-def test_bad_input_one_line_no_output(tmp_path: Path, setup: str, message: str) -> None:
+def test_bad_input_one_line_no_output(tmp_path: Path, setup: str, message: str, code: int) -> None:
+    """Bad input exits 1; a bad option value exits 2, as a misspelt option does."""
     article = tmp_path / "a.txt"
     article.write_text("Un texte correct.", encoding="utf-8")
     out = tmp_path / "out.mp3"
@@ -145,8 +145,6 @@ def test_bad_input_one_line_no_output(tmp_path: Path, setup: str, message: str) 
         article.write_text("  \n \n\t", encoding="utf-8")
     elif setup == "binary":
         article.write_bytes(bytes(range(256)) * 4)
-    elif setup == "no_out_dir":
-        out = tmp_path / "nope" / "out.mp3"
     elif setup == "out_not_dir":
         (tmp_path / "file").write_text("x")
         out = tmp_path / "file" / "out.mp3"
@@ -155,7 +153,7 @@ def test_bad_input_one_line_no_output(tmp_path: Path, setup: str, message: str) 
     elif setup == "bad_rate":
         extra = ["--rate", "3"]
     r = run_cli("make", str(article), "-o", str(out), *extra)
-    assert r.returncode != 0
+    assert r.returncode == code, r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], r.stderr
     assert "Traceback" not in r.stderr
@@ -188,8 +186,8 @@ def test_interrupted_run_leaves_no_partial_mp3(tmp_path: Path, sig: signal.Signa
         cwd=ROOT,
     )
     # Wait until the encode has started (the temporary file appears), then interrupt.
-    deadline = time.time() + 60
-    while time.time() < deadline and not list(tmp_path.glob(".out.mp3.*.part")) and proc.poll() is None:
+    deadline, part = time.time() + 60, ".bulletin-scratch-*/out.mp3.*.part"
+    while time.time() < deadline and not list(tmp_path.glob(part)) and proc.poll() is None:
         time.sleep(0.02)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
@@ -197,7 +195,7 @@ def test_interrupted_run_leaves_no_partial_mp3(tmp_path: Path, sig: signal.Signa
     assert not out.exists()
     if sig == signal.SIGINT:
         assert b"Traceback" not in err
-        assert not list(tmp_path.glob(".out.mp3.*.part"))
+        assert not hidden(tmp_path)
 
 
 def test_many_chapters_fit_one_table_of_contents(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ import pytest
 from bulletin.cache import ClipCache
 from bulletin.ffmpeg import probe
 
-from .conftest import ROOT, SAMPLE, run_cli
+from .conftest import ROOT, SAMPLE, hidden, run_cli
 from .procs import alive, cmdline, descendants, parent_of
 
 # Kill moments are random on every run; the seed is printed in pytest's header and in every
@@ -115,7 +115,7 @@ def test_kill_9_during_batch(tmp_path: Path, attempt: int) -> None:
     if state_file.exists():
         json.loads(state_file.read_text(encoding="utf-8"))  # never half-written
     assert not [p for p in out.glob("*.mp3") if not probe(p).duration_ms], why
-    assert not list(out.glob(".*.part")) and not list(out.glob(".*.pcm")), why
+    assert not hidden(out), why
     assert_cache_sound(cache)
     r = run_cli(*args)
     assert r.returncode == 0, r.stderr
@@ -129,7 +129,7 @@ def test_two_batches_at_once(tmp_path: Path) -> None:
     a, b = popen(*args), popen(*args)
     assert a.wait(timeout=300) == 0 and b.wait(timeout=300) == 0
     check_batch_folder(out, 4)
-    assert not list(out.glob(".*.part")) and not list(out.glob(".*.pcm"))
+    assert not hidden(out)
 
 
 @pytest.fixture
@@ -172,5 +172,5 @@ def test_a_worker_killed_mid_batch_costs_a_retry_not_the_batch(tmp_path: Path) -
     err = proc.communicate(timeout=300)[1].decode()
     assert proc.returncode == 0, f"{err} (worker killed after {moment:.2f} s, BULLETIN_FAULT_SEED={SEED})"
     check_batch_folder(out, 5)
-    assert not list(out.glob(".*.part")) and not list(out.glob(".*.pcm"))
+    assert not hidden(out)
 

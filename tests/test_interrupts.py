@@ -13,7 +13,7 @@ import pytest
 
 from bulletin.ffmpeg import probe
 
-from .conftest import ROOT, SAMPLE, run_cli
+from .conftest import ROOT, SAMPLE, hidden, run_cli
 from .procs import alive, descendants
 from .test_faults import RANDOM, SEED
 
@@ -60,7 +60,7 @@ def test_sigint_during_offline_make_never_leaves_a_short_bulletin(
         assert not out.exists() and "interrupted" in err, why
     else:
         assert proc.returncode == 0 and abs((probe(out).duration_ms or 0) - full_ms) < 100, why
-    assert not list(tmp_path.glob(".*.part")) and not list(tmp_path.glob(".*.pcm")), why
+    assert not hidden(tmp_path), why
     # No interrupted clip was cached: a cached re-run gives the whole bulletin.
     r = run_cli("make", str(article), "-o", str(out), "--engine", "espeak", "--cache-dir", str(cache), "-q")
     assert r.returncode == 0 and abs((probe(out).duration_ms or 0) - full_ms) < 100, why
@@ -106,7 +106,7 @@ def test_batch_stops_within_seconds_and_keeps_what_finished(tmp_path: Path, sig:
         assert (probe(mp3).duration_ms or 0) > 10_000
     state = json.loads((out / ".bulletin-state.json").read_text(encoding="utf-8"))
     assert sorted(state["outputs"]) == sorted(p.name for p in made)
-    assert not list(out.glob(".*.part")) and not list(out.glob(".*.pcm"))
+    assert not hidden(out)
     again = run_cli(*args, "-q", timeout=300)
     assert again.returncode == 0, again.stderr
     assert f"{8 - len(made)} made, {len(made)} unchanged, 0 failed" in again.stdout, again.stdout

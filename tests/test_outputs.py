@@ -123,24 +123,24 @@ def test_rate_changes_duration(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "message", "code"),
     [
-        (["--intro", "{bad}"], "not an audio file"),
-        (["--outro", "{missing}"], "no such outro"),
-        (["--cover", "{bad}"], "not a PNG or JPEG"),
-        (["--cover", "{missing}"], "cannot read cover"),
-        (["--rate", "0.5"], "out of range"),
-        (["--preset", "radio"], "unknown preset"),
-        (["--outputs", "mp3,pdf"], "unknown output"),
+        (["--intro", "{bad}"], "not an audio file", 1),  # a file that cannot be used: bad input
+        (["--outro", "{missing}"], "no such outro", 1),
+        (["--cover", "{bad}"], "not a PNG or JPEG", 1),
+        (["--cover", "{missing}"], "cannot read cover", 1),
+        (["--rate", "0.5"], "out of range", 2),  # a value the option does not take: a usage error
+        (["--preset", "radio"], "unknown preset", 2),
+        (["--outputs", "mp3,pdf"], "unknown output", 2),
     ],
 )
-def test_bad_options_one_line_nothing_written(tmp_path: Path, args: list[str], message: str) -> None:
+def test_bad_options_one_line_nothing_written(tmp_path: Path, args: list[str], message: str, code: int) -> None:
     bad = tmp_path / "bad.mp3.txt"
     bad.write_text("ceci n'est pas du son")
     out = tmp_path / "out.mp3"
     filled = [a.format(bad=bad, missing=tmp_path / "nope.mp3") for a in args]
     r = run_cli("make", str(SAMPLE), "-o", str(out), "--engine", "espeak", *filled)
-    assert r.returncode == 1, r.stderr
+    assert r.returncode == code, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and message in r.stderr
     assert not any(tmp_path.glob("out*"))
 

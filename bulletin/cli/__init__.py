@@ -17,7 +17,7 @@ import typer
 from typer.exceptions import TyperException
 
 from .. import __version__
-from ..errors import BulletinError
+from ..errors import BulletinError, OptionError
 
 
 def _plain_arguments() -> None:
@@ -77,7 +77,10 @@ def main() -> None:
     signal.signal(signal.SIGTERM, on_term)
     try:
         code = app(standalone_mode=False, prog_name="bulletin")
-    except BulletinError as exc:
+    except OptionError as exc:  # the command line itself is wrong, as for a misspelt option
+        typer.echo(f"bulletin: error: {exc}", err=True)
+        sys.exit(2)
+    except BulletinError as exc:  # bad input: the article, a file, the network, the disk
         typer.echo(f"bulletin: error: {exc}", err=True)
         sys.exit(1)
     except TyperException as exc:  # a bad option or argument (Typer's own click): one line, and where to look

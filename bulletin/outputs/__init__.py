@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import ConfigError
+from ..errors import OptionError
 
 if TYPE_CHECKING:
     from ..result import BulletinResult
@@ -21,7 +21,7 @@ def parse_outputs(spec: str) -> tuple[str, ...]:
         return KNOWN
     unknown = [s for s in items if s not in KNOWN]
     if unknown:
-        raise ConfigError(f"unknown output {unknown[0]!r}; choose from {', '.join(KNOWN)} (or all)")
+        raise OptionError(f"unknown output {unknown[0]!r}; choose from {', '.join(KNOWN)} (or all)")
     return tuple(dict.fromkeys(items))
 
 

@@ -3,7 +3,6 @@ through files. Cut from the bulletin without re-encoding, each with its own titl
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,7 +10,7 @@ from mutagen.id3 import ID3, TALB, TIT2, TRCK
 
 from ..article import slugify
 from ..errors import AudioError
-from ..ffmpeg import ffmpeg_exe
+from ..ffmpeg import ffmpeg_exe, run_ffmpeg
 from .id3 import save_tag
 from .writing import replace_folder
 
@@ -25,10 +24,13 @@ def write_folder(result: BulletinResult, target: Path) -> Path:
     def build(folder: Path) -> None:
         for i, ch in enumerate(marks, 1):
             out = folder / f"{i:03d}_{slugify(ch.title, 40)}.mp3"
-            cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(result.path),
-                   "-ss", f"{ch.start_ms / 1000:.3f}", "-to", f"{ch.end_ms / 1000:.3f}", "-map", "0:a",
+            # -ss before -i seeks in the input (a jump), rather than decoding from the start to the
+            # chapter: a long edition's folder is then linear in its length, not quadratic.
+            cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error",
+                   "-ss", f"{ch.start_ms / 1000:.3f}", "-i", str(result.path),
+                   "-t", f"{(ch.end_ms - ch.start_ms) / 1000:.3f}", "-map", "0:a",
                    "-c:a", "copy", "-map_metadata", "-1", "-y", str(out)]  # fmt: skip
-            proc = subprocess.run(cmd, capture_output=True, check=False)
+            proc = run_ffmpeg(cmd)
             if proc.returncode != 0:
                 raise AudioError(f"ffmpeg could not cut chapter {i}: {proc.stderr.decode(errors='replace')[-200:]}")
             tag = ID3()
