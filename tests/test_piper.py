@@ -272,8 +272,11 @@ def test_the_engine_meets_the_contract(voices: Path) -> None:
     assert isinstance(engine, Engine) and engine.parallel == 1 and engine.reachable()
     assert "onnxruntime" in engine.version and "espeak-ng" in engine.version
     for locale in ("fr-FR", "fr-BE", "fr-CH", "fr-CA"):
-        (voice,) = engine.voices(locale)
-        assert (voice.id, voice.locale, voice.engine) == ("piper:fr_FR-tiny-medium", locale, "piper")
+        voice, *lent = engine.voices(locale)
+        assert (voice.id, voice.locale, voice.engine, voice.stand_in) == ("piper:fr_FR-tiny-medium", locale, "piper", "")
+        # one natural voice: espeak-ng's voices of the locale are lent for quotes, ids still piper's
+        assert lent and all(v.stand_in and v.id.startswith("piper:espeak:") and v.engine == "piper" for v in lent)
+        assert {v.gender for v in lent} == {"f", "m"}
     with pytest.raises(UnknownVoiceError):
         engine.voices("de-DE")
 
@@ -290,7 +293,7 @@ def test_the_anchor_is_the_best_single_speaker_voice_then_the_speakers(tmp_path:
     write_voice(tmp_path, "fr_FR-zed-low", quality="low")
     write_voice(tmp_path, "fr_FR-multi-medium", speakers={"jessica": 0, "pierre": 1})
     write_voice(tmp_path, "fr_FR-alto-medium")
-    ids = [v.id for v in engine_for(tmp_path).voices("fr-FR")]
+    ids = [v.id for v in engine_for(tmp_path).voices("fr-FR") if not v.stand_in]
     assert ids == ["piper:fr_FR-alto-medium", "piper:fr_FR-multi-medium:jessica", "piper:fr_FR-multi-medium:pierre",
                    "piper:fr_FR-zed-low"]  # fmt: skip
 
@@ -299,8 +302,12 @@ def test_each_speaker_of_a_multi_speaker_model_is_a_voice(tmp_path: Path) -> Non
     card = "# Model card for tiny (medium)\n\n* Speakers: 3\n* pierre: male voice\n* Léa : voix de femme\n"
     write_voice(tmp_path, speakers={"jessica": 0, "pierre": 1, "Léa": 2}, card=card)
     engine = engine_for(tmp_path)
-    found = {v.name: v.gender for v in engine.voices("fr-FR")}
-    assert found == {"fr_FR-tiny-medium:jessica": None, "fr_FR-tiny-medium:pierre": "m", "fr_FR-tiny-medium:Léa": "f"}
+    found = {v.name: v.gender for v in engine.voices("fr-FR") if not v.stand_in}
+    # jessica's gender is not on the card: measured (the tiny model speaks at 250 Hz)
+    assert found == {"fr_FR-tiny-medium:jessica": "f", "fr_FR-tiny-medium:pierre": "m", "fr_FR-tiny-medium:Léa": "f"}
+    (inst,) = engine.installed()
+    sources = {sp.name: sp.gender_source for sp in engine.profiled(inst).speakers}
+    assert sources == {"jessica": "measured", "pierre": "card", "Léa": "card"}
     lea = next(v for v in engine.voices("fr-FR") if v.name.endswith("Léa"))
     codes = fed(engine.synthesize("Oui.", lea))
     assert codes[:2] == [1 + 512, 0 + 512]  # start and pad, spoken by speaker 2
@@ -328,12 +335,16 @@ def test_bulletin_voices_lists_the_folder(tmp_path: Path) -> None:
     assert ["fr_FR-tiny-medium", "fr_FR", "1", "speaker", "16000", "Hz", "medium"] in words
     assert ["fr_FR-duo-medium", "fr_FR", "2", "speakers", "16000", "Hz", "medium"] in words
     assert any("fr_FR-broken-low.onnx has no fr_FR-broken-low.onnx.json" in line for line in lines)
+    # each speaker: gender, where it comes from, calibration F0 (the tiny models speak at 250 Hz)
+    assert ["(one", "speaker)", "female", "measured", "250", "Hz"] in words
+    assert ["jessica", "female", "card", "250", "Hz"] in words and ["pierre", "male", "card", "250", "Hz"] in words
     rows = [line.split() for line in lines if line.startswith("  piper:")]
-    assert [row[:4] for row in rows] == [
-        ["piper:fr_FR-tiny-medium", "fr-BE", "anchor", "-"],
-        ["piper:fr_FR-duo-medium:jessica", "fr-BE", "quotes", "female"],
-        ["piper:fr_FR-duo-medium:pierre", "fr-BE", "quotes", "male"],
+    assert [row[:5] for row in rows[:3]] == [
+        ["piper:fr_FR-tiny-medium", "fr-BE", "anchor", "female", "250"],
+        ["piper:fr_FR-duo-medium:jessica", "fr-BE", "quotes", "female", "250"],
+        ["piper:fr_FR-duo-medium:pierre", "fr-BE", "quotes", "male", "250"],
     ]
+    assert rows[3][0] == "piper:espeak:fr-be" and all("stand-in" in " ".join(row) for row in rows[3:])
 
 
 def test_default_voices_folder_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -600,7 +611,10 @@ def test_install_by_alias_and_through_the_cli(tmp_path: Path) -> None:
     with hub_with(tmp_path) as hub:
         r = bulletin("voices", "--install", "fr-tiny-medium", "--voices-dir", str(folder), hub=hub.url)
         assert r.returncode == 0, r.stderr
-        assert r.stdout.startswith("installed fr_FR-tiny-medium (fr_FR, 2 speakers, 16000 Hz, ")
+        first, second = r.stdout.splitlines()
+        assert first.startswith("installing 1 voice (fr_FR-tiny-medium): 0.0 MB into ")
+        assert second.startswith("installed fr_FR-tiny-medium (fr_FR, 2 speakers, 16000 Hz, ")
+        assert second.endswith(f", anne f, marc f) in {folder}")  # anne from the card, marc measured
         unknown = bulletin("voices", "--install", "fr_FR-nope-low", "--voices-dir", str(folder), hub=hub.url)
     assert unknown.returncode == 1 and unknown.stderr.splitlines() == [
         "bulletin: error: the voice hub has no voice 'fr_FR-nope-low'; French voices: fr_FR-other-low, "
@@ -632,7 +646,9 @@ def test_a_failed_install_leaves_no_voice_and_says_why_in_one_line(tmp_path: Pat
         "cut-config": "the download of fr_FR-tiny-medium.onnx.json was cut off after",
     }[fault]
     assert message.startswith("bulletin: error: ") and expected in message
-    assert not [n for n in leftovers(folder) if n.endswith((".onnx", ".onnx.json", ".part"))]
+    # Only hidden part files are left, which a new attempt resumes (a wrong file is not kept).
+    assert [n for n in leftovers(folder) if not n.startswith(".")] == []
+    assert (".fr_FR-tiny-medium.onnx.part" in leftovers(folder)) == (fault == "cut")
     assert find_voices(folder) == ((), ())
 
 
@@ -644,7 +660,7 @@ def test_a_failed_reinstall_keeps_the_voice_that_was_there(tmp_path: Path) -> No
         hub.cut.add("fr/fr_FR/tiny/medium/fr_FR-tiny-medium.onnx")
         with pytest.raises(EngineError, match="cut off"):
             install_voice("fr_FR-tiny-medium", folder, base=hub.url)
-    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if not p.name.startswith(".")} == before
 
 
 def test_no_network_is_one_clear_line(tmp_path: Path) -> None:
