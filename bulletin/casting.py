@@ -21,8 +21,9 @@ The rules, in order:
    never hears an unknown speaker in the voice of someone named, while the pool allows.
 6. An engine may lend voices from elsewhere (``Voice.stand_in``: Piper lends espeak-ng's when
    too few natural voices are installed). They come after all the engine's own voices in
-   rule 3's order, are never the neutral voice while an own voice can be, and are still
-   preferred to a second speaker in the same voice or a quote in the anchor's voice. When the
+   rule 3's order, are never the neutral voice while an own voice can be, come after the
+   reserved neutral voice (a natural voice shared with unknown speakers beats a lent one), and
+   are still preferred to two speakers of one story in the same voice. When the
    casting gives one, :attr:`Casting.warnings` says so once, with the engine's advice (for Piper,
    the command that installs a cast).
 """
@@ -138,8 +139,12 @@ def cast(
             taken = {casting[o].id for s, group in members.items() if s == story for o in group if o in casting}
             cands = _candidates(ranked, gender)
             reserved = {neutral.id} if unknown and len(pool) > 1 else set()
-            free = [v for v in cands if v.id not in taken and v.id not in reserved]
-            free = free or [v for v in cands if v.id not in taken]
+            open_ = [v for v in cands if v.id not in taken]
+            # Rule 5 reserves the neutral voice, rule 6 lends voices last: a named speaker takes
+            # the engine's reserved voice before a lent one.
+            free = ([v for v in open_ if v.id not in reserved and not v.stand_in]
+                    or [v for v in open_ if not v.stand_in]
+                    or [v for v in open_ if v.id not in reserved] or open_)  # fmt: skip
             if free:
                 # prefer a voice nobody in the bulletin has yet (editions), then rule 3's order
                 choice = min(free, key=lambda v: (use.get(v.id, 0), cands.index(v)))

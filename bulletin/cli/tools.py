@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -170,16 +171,16 @@ def _install(name: str, settings: Settings) -> None:
     if planned:
         typer.echo(f"installing {len(planned)} voice{'s' if len(planned) > 1 else ''} "
                    f"({', '.join(p.key for p in planned)}): {total / 1_048_576:.1f} MB into {folder}")  # fmt: skip
-    installed = []
     with contextlib.ExitStack() as stack:
         tick = None
         if show_progress(False) and planned:
             from rich.console import Console
             from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
+            forced = True if os.environ.get("BULLETIN_PROGRESS") == "1" else None  # logs and tests ask for it
             bar = stack.enter_context(Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
                                                TransferSpeedColumn(), transient=True,
-                                               console=Console(stderr=True)))  # fmt: skip
+                                               console=Console(stderr=True, force_terminal=forced)))  # fmt: skip
             task = bar.add_task("voices", total=total or None)
             seen: dict[str, int] = {}
 
@@ -187,17 +188,17 @@ def _install(name: str, settings: Settings) -> None:
                 seen[file] = done
                 bar.update(task, completed=sum(seen.values()), description=file)
 
+        engine = PiperEngine(settings.engine_config())
         for p in planned:
-            installed.append(install_planned(p, folder, progress=tick))
-    engine = PiperEngine(settings.engine_config())
-    for voice in installed:
-        with contextlib.suppress(BulletinError):  # no onnxruntime yet: measured on first use instead
-            voice = engine.profiled(voice)
-        size = voice.model.stat().st_size / 1_048_576
-        n = voice.config.num_speakers
-        genders = ", ".join(f"{sp.name + ' ' if sp.name else ''}{sp.gender or '?'}" for sp in voice.speakers)
-        typer.echo(f"installed {voice.name} ({voice.config.language}, {n} speaker{'s' if n > 1 else ''}, "
-                   f"{voice.config.sample_rate} Hz, {size:.1f} MB, {genders}) in {folder}")  # fmt: skip
+            voice = install_planned(p, folder, progress=tick)
+            with contextlib.suppress(BulletinError):  # no onnxruntime yet: measured on first use instead
+                voice = engine.profiled(voice)  # measured now, while the user waits anyway
+            size = voice.model.stat().st_size / 1_048_576
+            n = voice.config.num_speakers
+            genders = ", ".join(f"{sp.name + ' ' if sp.name else ''}{sp.gender or '?'}" for sp in voice.speakers)
+            # each voice is said as soon as it is there: a cut later in the cast does not hide it
+            typer.echo(f"installed {voice.name} ({voice.config.language}, {n} speaker{'s' if n > 1 else ''}, "
+                       f"{voice.config.sample_rate} Hz, {size:.1f} MB, {genders}) in {folder}")  # fmt: skip
 
 
 cache_app = typer.Typer(help="The clip cache: what it holds, trimming and emptying it.", no_args_is_help=True)
