@@ -283,7 +283,7 @@ class PiperEngine:
             for sp in inst.speakers:
                 name = voice_name(inst, sp)
                 who = f", speaker {sp.name}" if inst.multi_speaker else ""
-                source = f", gender from {sp.gender_source}" if sp.gender_source else ""
+                source = {"card": ", gender from card", "measured": ", gender measured"}.get(sp.gender_source or "", "")
                 label = f"Piper {inst.config.language} {inst.config.quality or ''}{who}, {inst.config.sample_rate} Hz"
                 out.append(Voice(id=f"piper:{name}", engine=self.name, name=name, locale=locale, gender=sp.gender,
                                  label=" ".join(label.split()) + source, f0_hz=sp.f0_hz))  # fmt: skip
