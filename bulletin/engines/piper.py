@@ -17,9 +17,18 @@ the config's ``length_scale``. Language spans (``⟦en|Bud Luckey⟧``) are read
 voice's own language: a voice trained on French alone has never learnt English phonemes, so
 espeak-ng's English IPA would come out garbled rather than English.
 
+The voices: every French model in the folder and every speaker of a multi-speaker model form
+one pool (:meth:`PiperEngine.voices`): the anchor (:func:`choose_anchor`), the other installed
+voices, then espeak-ng's voices of the locale lent as stand-ins (``piper:espeak:fr+f3``), which
+casting gives only when the natural voices of a speaker's gender are taken, so that no quote is
+read in the anchor's voice. Each voice's gender comes from the data file of known hub voices,
+the model card, or its measured calibration F0 (:mod:`.calibration`), stored beside the model.
+
 Nothing is loaded at import: onnxruntime is imported, and each model's session built, on first
-use, under a lock. Install with ``pip install "bulletin[neural]"``; voices with
-``bulletin voices --install NAME`` (see :mod:`.piper_voices`).
+use, under a lock; one session per model file serves all its speakers. In a batch worker
+process, onnxruntime gets that process's share of the cores (:func:`intra_op_threads`). Install
+with ``pip install "bulletin[neural]"``; voices with ``bulletin voices --install fr`` (a cast)
+or ``--install NAME`` (see :mod:`.piper_voices`).
 """
 
 from __future__ import annotations
