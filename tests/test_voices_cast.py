@@ -406,12 +406,14 @@ def test_voices_sample_writes_one_mp3_per_voice_and_prints_them(tmp_path: Path) 
     assert line.split() == [str(path), "piper:fr_FR-upmc-medium:pierre", "male", "125", "Hz"]
     info = probe(path)
     assert info.codec == "mp3" and 2000 < (info.duration_ms or 0) < 30000
-    every = run_cli("voices", "--sample", "--voices-dir", str(folder), "-o", str(out), "--locale", "fr-BE")
+    every = run_cli("voices", "--sample", "--engine", "piper", "--voices-dir", str(folder), "-o", str(out),
+                    "--locale", "fr-BE")  # fmt: skip
     assert every.returncode == 0, every.stderr
-    written = [line.split()[0] for line in every.stdout.splitlines()]
-    espeak_n, piper_n = 9, 4 + 9  # espeak-ng's voices; piper's four own and the lent ones
-    assert len(written) == espeak_n + piper_n and all(Path(p).is_file() for p in written)
-    assert "gtts: skipped" in every.stderr  # Google does not answer here: said, not fatal
+    written = [line.split()[:2] for line in every.stdout.splitlines()]
+    assert len(written) == 4 + 9 and all(Path(p).is_file() for p, _ in written)  # four own voices, nine lent
+    assert written[0] == [str(out / "piper_fr_FR-siwis-medium.mp3"), "piper:fr_FR-siwis-medium"]
+    google = run_cli("voices", "--sample", "--engine", "gtts", "-o", str(out))
+    assert google.returncode == 1 and "gtts: skipped" in google.stderr  # Google does not answer here
     bad = run_cli("voices", "--sample", "piper:nope", "--voices-dir", str(folder), "-o", str(out))
     assert bad.returncode == 1 and "no voice 'piper:nope'" in bad.stderr
 

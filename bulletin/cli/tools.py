@@ -55,6 +55,10 @@ def voices(
         Path,
         typer.Option("--output", "-o", metavar="DIR", help="Folder for --sample [default: voice_samples]."),
     ] = Path("voice_samples"),
+    only: Annotated[
+        str | None,
+        typer.Option("--engine", "-e", metavar="NAME", help="Only this engine's voices (listed or sampled)."),
+    ] = None,
     *,
     settings: Settings,
 ) -> None:
@@ -75,13 +79,16 @@ def voices(
         raise ConfigError(f"unknown locale {locale!r}; choose one of {', '.join(LOCALES)}")
     if voice is not None and not sample_:
         raise ConfigError(f"a voice ({voice}) is only given with --sample")
+    engines = sorted(available_engines())
+    if only is not None and only not in engines:
+        raise ConfigError(f"unknown engine {only!r}; available engines: {', '.join(engines)}")
     if install is not None:
         _install(install, settings)
         return
     if sample_:
-        _samples(voice, locale or settings.locale, output, settings)
+        _samples(voice, locale or settings.locale, output, settings, [only] if only else engines)
         return
-    for name in sorted(available_engines()):
+    for name in [only] if only else engines:
         try:
             eng = get_engine(name, settings.engine_config())
         except BulletinError as exc:
@@ -101,14 +108,13 @@ def voices(
             typer.echo(f"  unavailable: {exc}")
 
 
-def _samples(voice: str | None, locale: str, folder: Path, settings: Settings) -> None:
+def _samples(voice: str | None, locale: str, folder: Path, settings: Settings, engines: list[str]) -> None:
     """``bulletin voices --sample [VOICE]``: one MP3 per voice of every engine that can speak
     here (or of VOICE's engine), each line saying which file is which voice."""
-    from ..engines.base import available_engines, get_engine
+    from ..engines.base import get_engine
     from ..errors import UnknownVoiceError
     from ..voices_sample import write_samples
 
-    engines = sorted(available_engines())
     if voice is not None:
         owner = voice.partition(":")[0]
         if owner not in engines:
