@@ -28,7 +28,6 @@ np = pytest.importorskip("numpy")
 
 from mutagen.id3 import ID3  # noqa: E402
 
-from bulletin.casting import cast  # noqa: E402
 from bulletin.engines.base import EngineConfig, Voice  # noqa: E402
 from bulletin.engines.calibration import gender_of, median_f0  # noqa: E402
 from bulletin.engines.piper import PiperEngine, choose_anchor, intra_op_threads  # noqa: E402
@@ -256,19 +255,6 @@ def test_one_voice_installed_no_quote_in_the_anchors_voice_and_one_warning(tmp_p
     quoted = {s["speaker"]: s["voice"] for s in manifest["segments"] if s["speaker"]}
     assert set(quoted) == {*WOMEN, *MEN} and anchor not in quoted.values() and len(set(quoted.values())) == 4
     assert id3_voices(out)["Présentateur"] == anchor
-
-
-def test_casting_never_gives_a_named_or_unknown_speaker_a_lent_voice_while_an_own_one_is_free() -> None:
-    own = [Voice(f"p:{n}", "p", n, "fr-FR", g, f0_hz=hz)  # type: ignore[arg-type]
-           for n, g, hz in (("a", "f", 210.0), ("b", "m", 110.0), ("c", "f", 230.0))]  # fmt: skip
-    lent = [Voice(f"p:x{n}", "p", f"x{n}", "fr-FR", g, f0_hz=hz, stand_in="get more")  # type: ignore[arg-type]
-            for n, g, hz in (("1", "m", 70.0), ("2", "f", 250.0))]  # fmt: skip
-    c = cast([("Anne", "f"), ("Bob", "m")], [*own, *lent], unknown=True)
-    # Bob takes the one own male voice, though it is the one unknown speakers read in
-    assert c.speakers == {"Anne": own[2], "Bob": own[1]} and c.neutral == own[1] and c.warnings == ()
-    c = cast([("Anne", "f"), ("Bob", "m"), ("Carl", "m")], [*own, *lent])
-    assert c.speakers["Carl"] == lent[0] and c.warnings == ("get more",)
-    assert own[0] not in c.speakers.values()
 
 
 # --- installing a cast from a local hub -------------------------------------------------------------
