@@ -53,7 +53,8 @@ def voices(
     ] = False,
     output: Annotated[
         Path,
-        typer.Option("--output", "-o", metavar="DIR", help="Folder for --sample [default: voice_samples]."),
+        typer.Option("--output", "-o", metavar="DIR", help="Folder for --sample [default: voice_samples].",
+                     show_default=False),
     ] = Path("voice_samples"),
     only: Annotated[
         str | None,
