@@ -456,6 +456,8 @@ def _download(base: str, item: HubFile, part: Path, progress: Progress | None, t
                     done = 0  # the server sends it all again: start over
                 elif response.status_code != 206 or not have:
                     status = response.status_code
+                    if status == 416:  # the part does not fit the file the hub has now: start over next time
+                        part.unlink(missing_ok=True)
                     raise EngineError(f"the voice hub answered HTTP {status} for {shown}; nothing was installed")
                 total = item.size if item.size >= 0 else done + int(response.headers.get("Content-Length") or 0)
                 with open(part, "ab" if done else "wb") as out:
