@@ -9,9 +9,9 @@ is measured on the engine's own output with the tracker the Piper engine uses to
 The "by F0" column is the gender that F0 gives (>= 165 Hz f, <= 145 Hz m, else -), so a stated
 gender can be checked against the voice's sound.
 
-Without --voices-dir, Piper runs on tiny Piper-format models built with tests/test_piper.py's
-builder (a harmonic source at a set pitch, named like hub voices, plus one unknown voice whose
-gender is measured): they check the pipeline, they say nothing about how the hub voices sound.
+Without --voices-dir, Piper runs on tiny Piper-format models built by tests/tiny_piper.py (a
+harmonic source at a set pitch, named like hub voices, plus one unknown voice whose gender is
+measured): they check the pipeline, they say nothing about how the hub voices sound.
 Needs the test extra (onnx) for that: pip install -e '.[test]'.
 """
 
@@ -50,7 +50,7 @@ def espeak_rows(locales: list[str]) -> list[str]:
 
 
 def tiny_models(folder: Path) -> None:
-    from tests.test_piper import write_voice
+    from tests.tiny_piper import write_voice  # not tests.test_piper: no test configuration here
 
     write_voice(folder, "fr_FR-siwis-medium", tones=[215.0])
     write_voice(folder, "fr_FR-tom-medium", tones=[115.0])

@@ -1,6 +1,6 @@
 """A cast of natural voices (issue 21): every installed Piper voice in one pool, genders from the
 data file, the card or a measurement, no quote in the anchor's voice, cast installs that resume,
-and samples to hear. Tiny Piper-format models are built here (tests/test_piper.py's builder),
+and samples to hear. Tiny Piper-format models are built here (tests/tiny_piper.py's builder),
 named like hub voices; nothing is downloaded from the internet (the hub is on 127.0.0.1).
 """
 
@@ -36,7 +36,7 @@ from bulletin.ffmpeg import probe  # noqa: E402
 from bulletin.voices_sample import sample  # noqa: E402
 
 from .conftest import run_cli  # noqa: E402
-from .test_piper import SAMPLE_RATE, write_voice  # noqa: E402
+from .tiny_piper import SAMPLE_RATE, threads_in_worker, write_voice  # noqa: E402
 
 # Two women and two men, each named with a first name the quote rules know.
 ARTICLE = """title: Le marché couvert rouvre ses portes
@@ -181,15 +181,9 @@ def test_intra_op_threads_share_the_cores_between_batch_workers(tmp_path: Path) 
     write_voice(folder, "fr_FR-siwis-medium", tones=[215.0])
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(1) as pool:  # a real worker process, as a batch runs them
-        threads, session_threads = pool.apply(_threads_in_worker, (str(folder), 2))
+        threads, session_threads = pool.apply(threads_in_worker, (str(folder), 2))
     expected = max(1, (os.cpu_count() or 1) // 2)
     assert threads == expected and session_threads == expected
-
-
-def _threads_in_worker(folder: str, workers: int) -> tuple[int, int]:
-    engine = PiperEngine(EngineConfig(voices_dir=Path(folder), workers=workers))
-    (inst,) = engine.installed()
-    return engine.threads, engine._session(inst).get_session_options().intra_op_num_threads
 
 
 # --- casting ----------------------------------------------------------------------------------------
