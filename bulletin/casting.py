@@ -19,6 +19,13 @@ The rules, in order:
    in rule 3's order (the one named speakers would reach last). It is reserved: named speakers
    get it only when every other voice of their gender is taken in their story. So a listener
    never hears an unknown speaker in the voice of someone named, while the pool allows.
+6. An engine may lend voices from elsewhere (``Voice.stand_in``: Piper lends espeak-ng's when
+   too few natural voices are installed). They come after all the engine's own voices in
+   rule 3's order, are never the neutral voice while an own voice can be, come after the
+   reserved neutral voice (a natural voice shared with unknown speakers beats a lent one), and
+   are still preferred to two speakers of one story in the same voice. When the
+   casting gives one, :attr:`Casting.warnings` says so once, with the engine's advice (for Piper,
+   the command that installs a cast).
 """
 
 from __future__ import annotations
@@ -40,14 +47,15 @@ def semitones_from(voice: Voice, anchor: Voice) -> float | None:
 
 
 def preference(pool: Sequence[Voice], anchor: Voice) -> list[Voice]:
-    """Quote voices, those furthest in pitch from the anchor first; unmeasured ones after, in
-    the engine's order (a stable sort, so the order never depends on anything else)."""
+    """Quote voices: the engine's own before lent ones (rule 6), then those furthest in pitch
+    from the anchor first, unmeasured ones after, in the engine's order (a stable sort, so the
+    order never depends on anything else)."""
     indexed = list(enumerate(pool))
 
-    def key(item: tuple[int, Voice]) -> tuple[int, float, int]:
+    def key(item: tuple[int, Voice]) -> tuple[bool, int, float, int]:
         i, v = item
         d = semitones_from(v, anchor)
-        return (0, -d, i) if d is not None else (1, 0.0, i)
+        return (bool(v.stand_in), 0, -d, i) if d is not None else (bool(v.stand_in), 1, 0.0, i)
 
     return [v for _, v in sorted(indexed, key=key)]
 
@@ -82,10 +90,11 @@ def _candidates(ranked: Sequence[Voice], gender: Gender | None) -> list[Voice]:
 
 
 def _neutral(ranked: Sequence[Voice]) -> Voice:
-    ungendered = [v for v in ranked if v.gender is None]
+    own = [v for v in ranked if not v.stand_in] or list(ranked)
+    ungendered = [v for v in own if v.gender is None]
     if ungendered:
         return ungendered[0]
-    return _candidates(ranked, None)[-1]
+    return _candidates(own, None)[-1]
 
 
 def cast(
@@ -130,8 +139,12 @@ def cast(
             taken = {casting[o].id for s, group in members.items() if s == story for o in group if o in casting}
             cands = _candidates(ranked, gender)
             reserved = {neutral.id} if unknown and len(pool) > 1 else set()
-            free = [v for v in cands if v.id not in taken and v.id not in reserved]
-            free = free or [v for v in cands if v.id not in taken]
+            open_ = [v for v in cands if v.id not in taken]
+            # Rule 5 reserves the neutral voice, rule 6 lends voices last: a named speaker takes
+            # the engine's reserved voice before a lent one.
+            free = ([v for v in open_ if v.id not in reserved and not v.stand_in]
+                    or [v for v in open_ if not v.stand_in]
+                    or [v for v in open_ if v.id not in reserved] or open_)  # fmt: skip
             if free:
                 # prefer a voice nobody in the bulletin has yet (editions), then rule 3's order
                 choice = min(free, key=lambda v: (use.get(v.id, 0), cands.index(v)))
@@ -141,4 +154,6 @@ def cast(
             casting[name] = choice
             use[choice.id] = use.get(choice.id, 0) + 1
         previous = casting[name]
+    given = [*casting.values(), *([neutral] if unknown else [])]
+    warnings += dict.fromkeys(v.stand_in for v in given if v.stand_in)
     return Casting(anchor, neutral, casting, tuple(warnings))

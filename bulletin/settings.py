@@ -113,6 +113,9 @@ class Settings:
                                              "least recently used first.")  # fmt: skip
     voices_dir: Path | None = option(None, "--voices-dir", metavar="DIR", commands=ENGINE | {"voices"},
                                      help="Where downloaded voices live [default: ~/.local/share/bulletin/voices].")
+    anchor_voice: str | None = option(None, "--anchor-voice", metavar="VOICE", commands=ENGINE | {"voices"},
+                                      help="The Piper voice that reads the news (piper:fr_FR-tom-medium) [default: "
+                                           "from the gender with the most voices installed, the best of it].")
     # --- the sound -------------------------------------------------------------------------
     preset: str = option("podcast", "--preset", "-p", metavar="NAME", commands=SOUND | {"script", "render"},
                          help="podcast (-16 LUFS, 44.1 kHz), broadcast (EBU R128: -23 LUFS, 48 kHz) or "
@@ -194,7 +197,8 @@ class Settings:
         from .engines.base import EngineConfig
 
         return EngineConfig(jobs=self.jobs, limiter=limiter, requests_per_second=self.requests_per_second,
-                            voices_dir=self.voices_dir)  # fmt: skip
+                            voices_dir=self.voices_dir, anchor_voice=self.anchor_voice,
+                            workers=self.workers)  # fmt: skip
 
 
 def declared() -> tuple[Field[Any], ...]:

@@ -115,3 +115,18 @@ def test_no_voice_at_all_is_an_error_and_parse_pairs() -> None:
     assert parse_pairs(["Johan Peeters=espeak:fr+m3"]) == {"Johan Peeters": "espeak:fr+m3"}
     with pytest.raises(ConfigError, match="NAME=VOICE"):
         parse_pairs(["nobody"])
+
+
+def test_casting_never_gives_a_named_or_unknown_speaker_a_lent_voice_while_an_own_one_is_free() -> None:
+    """Rule 6: lent voices (Piper's espeak-ng stand-ins) come after every own voice, the
+    reserved neutral one included, and the casting says once that it used one."""
+    own = [Voice(f"p:{n}", "p", n, "fr-FR", g, f0_hz=hz)  # type: ignore[arg-type]
+           for n, g, hz in (("a", "f", 210.0), ("b", "m", 110.0), ("c", "f", 230.0))]  # fmt: skip
+    lent = [Voice(f"p:x{n}", "p", f"x{n}", "fr-FR", g, f0_hz=hz, stand_in="get more")  # type: ignore[arg-type]
+            for n, g, hz in (("1", "m", 70.0), ("2", "f", 250.0), ("3", "m", 140.0))]  # fmt: skip
+    c = cast([("Anne", "f"), ("Bob", "m")], [*own, *lent], unknown=True)
+    # Bob takes the one own male voice, though it is the one unknown speakers read in
+    assert c.speakers == {"Anne": own[2], "Bob": own[1]} and c.neutral == own[1] and c.warnings == ()
+    c = cast([("Anne", "f"), ("Bob", "m"), ("Carl", "m"), ("Dan", "m")], [*own, *lent])
+    assert c.speakers["Carl"] == lent[0] and c.warnings == ("get more",)  # said once for two lent voices
+    assert c.speakers["Dan"] == lent[2] and own[0] not in c.speakers.values()  # never the anchor's voice

@@ -116,7 +116,8 @@ def test_every_file_setting_can_go_in_bulletin_toml(tmp_path: Path) -> None:
               "rate": "0.9", "pause_scale": "1.2", "outputs": '"mp3,srt"', "intro": '"i.mp3"', "outro": '"o.mp3"',
               "music": '"m.mp3"', "cover": '"c.png"', "show": '"Le Journal"', "author": '"La rédaction"',
               "base_url": '"https://x/"', "transitions": '["Autre sujet.", "Et maintenant."]',
-              "edition": '"daily"', "workers": "2", "cluster": '"local:2"'}  # fmt: skip
+              "edition": '"daily"', "workers": "2", "cluster": '"local:2"',
+              "anchor_voice": '"piper:fr_FR-tom-medium"'}  # fmt: skip
     table = '[speaker_voices]\n"Anne Lemaire" = "espeak:fr+f3"\n'
     file_fields = {f.name for f in declared() if f.metadata["file"]}
     assert set(values) | {"speaker_voices"} == file_fields  # a new setting must be added here too
@@ -125,6 +126,7 @@ def test_every_file_setting_can_go_in_bulletin_toml(tmp_path: Path) -> None:
     st = resolve({}, cwd=tmp_path)
     assert st.jobs == 3 and st.rate == 0.9 and st.use_cache is False and st.cover == tmp_path / "c.png"
     assert st.transitions == ["Autre sujet.", "Et maintenant."]
+    assert st.anchor_voice == "piper:fr_FR-tom-medium" and st.engine_config().anchor_voice == st.anchor_voice
     assert st.speaker_voices == {"Anne Lemaire": "espeak:fr+f3"}
     assert resolve({"jobs": 5, "speaker_voices": {"Paul": "espeak:fr+m1"}}, cwd=tmp_path).jobs == 5
     cfg.write_text('jobs = "many"\n', encoding="utf-8")

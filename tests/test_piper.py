@@ -1,18 +1,12 @@
-"""The piper engine (issue 17) on a tiny Piper-shaped model built here, and voice installs
-against a local hub on 127.0.0.1. Nothing is downloaded from the internet.
-
-The tiny model has a Piper voice's inputs and output (``input``, ``input_lengths``, ``scales``,
-``sid`` → ``output``). It answers each phoneme id with a block of ``256 × length_scale`` samples
-of a 250 Hz tone whose peak is ``(id + 256 × sid) / 2048``, so the ids and speaker it was fed can
-be read back from the audio, and its length says which length scale it was given. The output is
-silent if ``input_lengths`` does not match the ids.
+"""The piper engine (issue 17) on a tiny Piper-shaped model built here (tests/tiny_piper.py
+says what it speaks), and voice installs against a local hub on 127.0.0.1. Nothing is
+downloaded from the internet.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import subprocess
 import sys
@@ -39,113 +33,7 @@ from bulletin.ffmpeg import probe  # noqa: E402
 from bulletin.loudness import measure  # noqa: E402
 
 from .conftest import ROOT, run_cli  # noqa: E402
-
-SAMPLE_RATE = 16000  # not Piper's usual 22050: the engine must take it from the config
-BLOCK = 256
-
-# The test's own phoneme table, in the shape of a Piper config: pad, start, end, space,
-# punctuation, letters, then the IPA symbols espeak-ng uses (and the combining tilde of nasals).
-_SYMBOLS = (
-    "_^$ !'(),-.:;?"
-    + "abcdefghijklmnopqrstuvwxyz"
-    + "ɑɐɒæɓʙβɔɕçɗɖðʤəɘɚɛɜɝɞɟʄɡɠɢʛɦɧħɥʜɨɪʝɭɬɫɮʟɱɯɰŋɳɲɴøɵɸθœɶʘɹɺɾɻʀʁɽʂʃʈʧʉʊʋⱱʌɣɤʍχʎʏʑʐʒʔʡʕʢ"
-    + "ˈˌːˑʰʲʷ\u0303\u0329"
-)
-PHONEME_ID_MAP = {s: [i] for i, s in enumerate(_SYMBOLS)}
-assert len(PHONEME_ID_MAP) == len(_SYMBOLS) and len(_SYMBOLS) < 256
-
-
-def build_model(path: Path, multi_speaker: bool = False) -> None:
-    """Write the tiny model (see the module docstring) with the onnx package."""
-    from onnx import TensorProto, helper, numpy_helper
-
-    def const(name: str, value: Any, dtype: Any) -> Any:
-        return numpy_helper.from_array(np.array(value, dtype=dtype), name)
-
-    inits = [const("one_idx", 1, np.int64), const("zero_idx", 0, np.int64), const("block", float(BLOCK), np.float32),
-             const("zero_f", 0.0, np.float32), const("one_f", 1.0, np.float32), const("one_i", 1, np.int64),
-             const("flat", [-1], np.int64), const("omega", 2 * math.pi / 64, np.float32),
-             const("scale", 2048.0, np.float32), const("out_shape", [1, 1, -1], np.int64)]  # fmt: skip
-    n = helper.make_node
-    nodes = [
-        n("Shape", ["input"], ["shape"]),
-        n("Gather", ["shape", "one_idx"], ["n"]),  # N, the number of ids
-        n("Cast", ["n"], ["nf"], to=TensorProto.FLOAT),
-        n("Gather", ["scales", "one_idx"], ["ls"]),  # length_scale
-        n("Mul", ["ls", "block"], ["blk"]),
-        n("Mul", ["nf", "blk"], ["t0"]),
-        n("Floor", ["t0"], ["t"]),  # samples: floor(N × 256 × length_scale)
-        n("Range", ["zero_f", "t", "one_f"], ["r"]),
-        n("Div", ["r", "blk"], ["q0"]),
-        n("Floor", ["q0"], ["q1"]),
-        n("Cast", ["q1"], ["q"], to=TensorProto.INT64),
-        n("Sub", ["n", "one_i"], ["last"]),
-        n("Min", ["q", "last"], ["idx"]),  # which id each sample belongs to
-        n("Reshape", ["input", "flat"], ["ids"]),
-        n("Gather", ["ids", "idx"], ["at"]),
-        n("Gather", ["input_lengths", "zero_idx"], ["len0"]),
-        n("Equal", ["len0", "n"], ["ok_b"]),
-        n("Cast", ["ok_b"], ["ok"], to=TensorProto.FLOAT),
-    ]
-    if multi_speaker:
-        inits.append(const("spk", 256, np.int64))
-        nodes += [n("Mul", ["sid", "spk"], ["sidx"]), n("Add", ["at", "sidx"], ["code"])]
-    else:
-        nodes.append(n("Identity", ["at"], ["code"]))
-    nodes += [
-        n("Cast", ["code"], ["codef"], to=TensorProto.FLOAT),
-        n("Div", ["codef", "scale"], ["amp0"]),
-        n("Mul", ["amp0", "ok"], ["amp"]),
-        n("Mul", ["r", "omega"], ["phase"]),
-        n("Sin", ["phase"], ["carrier"]),
-        n("Mul", ["amp", "carrier"], ["wave"]),
-        n("Reshape", ["wave", "out_shape"], ["output"]),
-    ]
-    inputs = [
-        helper.make_tensor_value_info("input", TensorProto.INT64, [1, "phonemes"]),
-        helper.make_tensor_value_info("input_lengths", TensorProto.INT64, [1]),
-        helper.make_tensor_value_info("scales", TensorProto.FLOAT, [3]),
-    ]
-    if multi_speaker:
-        inputs.append(helper.make_tensor_value_info("sid", TensorProto.INT64, [1]))
-    outputs = [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 1, "time"])]
-    graph = helper.make_graph(nodes, "tiny_piper", inputs, outputs, inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
-    onnx.checker.check_model(model)
-    onnx.save(model, str(path))
-
-
-def write_voice(
-    folder: Path,
-    name: str = "fr_FR-tiny-medium",
-    *,
-    speakers: dict[str, int] | None = None,
-    card: str | None = None,
-    length_scale: float = 1.0,
-    language: str | None = "fr_FR",
-    quality: str = "medium",
-) -> Path:
-    """A tiny voice in ``folder``: ``NAME.onnx``, ``NAME.onnx.json`` and, if given, its card."""
-    folder.mkdir(parents=True, exist_ok=True)
-    build_model(folder / f"{name}.onnx", multi_speaker=bool(speakers))
-    config: dict[str, Any] = {
-        "audio": {"sample_rate": SAMPLE_RATE, "quality": quality},
-        "espeak": {"voice": "fr"},
-        "inference": {"noise_scale": 0.667, "length_scale": length_scale, "noise_w": 0.8},
-        "phoneme_type": "espeak",
-        "phoneme_map": {},
-        "phoneme_id_map": PHONEME_ID_MAP,
-        "num_symbols": len(PHONEME_ID_MAP),
-        "num_speakers": len(speakers) if speakers else 1,
-        "speaker_id_map": speakers or {},
-        "piper_version": "1.0.0",
-    }
-    if language:
-        config["language"] = {"code": language, "family": language.split("_")[0]}
-    (folder / f"{name}.onnx.json").write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
-    if card is not None:
-        (folder / f"{name}.MODEL_CARD").write_text(card, encoding="utf-8")
-    return folder / f"{name}.onnx"
+from .tiny_piper import BLOCK, PHONEME_ID_MAP, SAMPLE_RATE, write_voice  # noqa: E402
 
 
 def fed(chunk: AudioChunk) -> list[int]:
@@ -272,8 +160,12 @@ def test_the_engine_meets_the_contract(voices: Path) -> None:
     assert isinstance(engine, Engine) and engine.parallel == 1 and engine.reachable()
     assert "onnxruntime" in engine.version and "espeak-ng" in engine.version
     for locale in ("fr-FR", "fr-BE", "fr-CH", "fr-CA"):
-        (voice,) = engine.voices(locale)
+        voice, *lent = engine.voices(locale)
         assert (voice.id, voice.locale, voice.engine) == ("piper:fr_FR-tiny-medium", locale, "piper")
+        assert not voice.stand_in
+        # one natural voice: espeak-ng's voices of the locale are lent for quotes, ids still piper's
+        assert lent and all(v.stand_in and v.id.startswith("piper:espeak:") and v.engine == "piper" for v in lent)
+        assert {v.gender for v in lent} == {"f", "m"}
     with pytest.raises(UnknownVoiceError):
         engine.voices("de-DE")
 
@@ -290,7 +182,7 @@ def test_the_anchor_is_the_best_single_speaker_voice_then_the_speakers(tmp_path:
     write_voice(tmp_path, "fr_FR-zed-low", quality="low")
     write_voice(tmp_path, "fr_FR-multi-medium", speakers={"jessica": 0, "pierre": 1})
     write_voice(tmp_path, "fr_FR-alto-medium")
-    ids = [v.id for v in engine_for(tmp_path).voices("fr-FR")]
+    ids = [v.id for v in engine_for(tmp_path).voices("fr-FR") if not v.stand_in]
     assert ids == ["piper:fr_FR-alto-medium", "piper:fr_FR-multi-medium:jessica", "piper:fr_FR-multi-medium:pierre",
                    "piper:fr_FR-zed-low"]  # fmt: skip
 
@@ -299,8 +191,12 @@ def test_each_speaker_of_a_multi_speaker_model_is_a_voice(tmp_path: Path) -> Non
     card = "# Model card for tiny (medium)\n\n* Speakers: 3\n* pierre: male voice\n* Léa : voix de femme\n"
     write_voice(tmp_path, speakers={"jessica": 0, "pierre": 1, "Léa": 2}, card=card)
     engine = engine_for(tmp_path)
-    found = {v.name: v.gender for v in engine.voices("fr-FR")}
-    assert found == {"fr_FR-tiny-medium:jessica": None, "fr_FR-tiny-medium:pierre": "m", "fr_FR-tiny-medium:Léa": "f"}
+    found = {v.name: v.gender for v in engine.voices("fr-FR") if not v.stand_in}
+    # jessica's gender is not on the card: measured (the tiny model speaks at 250 Hz)
+    assert found == {"fr_FR-tiny-medium:jessica": "f", "fr_FR-tiny-medium:pierre": "m", "fr_FR-tiny-medium:Léa": "f"}
+    (inst,) = engine.installed()
+    sources = {sp.name: sp.gender_source for sp in engine.profiled(inst).speakers}
+    assert sources == {"jessica": "measured", "pierre": "card", "Léa": "card"}
     lea = next(v for v in engine.voices("fr-FR") if v.name.endswith("Léa"))
     codes = fed(engine.synthesize("Oui.", lea))
     assert codes[:2] == [1 + 512, 0 + 512]  # start and pad, spoken by speaker 2
@@ -328,12 +224,16 @@ def test_bulletin_voices_lists_the_folder(tmp_path: Path) -> None:
     assert ["fr_FR-tiny-medium", "fr_FR", "1", "speaker", "16000", "Hz", "medium"] in words
     assert ["fr_FR-duo-medium", "fr_FR", "2", "speakers", "16000", "Hz", "medium"] in words
     assert any("fr_FR-broken-low.onnx has no fr_FR-broken-low.onnx.json" in line for line in lines)
+    # each speaker: gender, where it comes from, calibration F0 (the tiny models speak at 250 Hz)
+    assert ["(one", "speaker)", "female", "measured", "250", "Hz"] in words
+    assert ["jessica", "female", "card", "250", "Hz"] in words and ["pierre", "male", "card", "250", "Hz"] in words
     rows = [line.split() for line in lines if line.startswith("  piper:")]
-    assert [row[:4] for row in rows] == [
-        ["piper:fr_FR-tiny-medium", "fr-BE", "anchor", "-"],
-        ["piper:fr_FR-duo-medium:jessica", "fr-BE", "quotes", "female"],
-        ["piper:fr_FR-duo-medium:pierre", "fr-BE", "quotes", "male"],
+    assert [row[:5] for row in rows[:3]] == [
+        ["piper:fr_FR-tiny-medium", "fr-BE", "anchor", "female", "250"],
+        ["piper:fr_FR-duo-medium:jessica", "fr-BE", "quotes", "female", "250"],
+        ["piper:fr_FR-duo-medium:pierre", "fr-BE", "quotes", "male", "250"],
     ]
+    assert rows[3][0] == "piper:espeak:fr-be" and all("stand-in" in " ".join(row) for row in rows[3:])
 
 
 def test_default_voices_folder_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -600,7 +500,10 @@ def test_install_by_alias_and_through_the_cli(tmp_path: Path) -> None:
     with hub_with(tmp_path) as hub:
         r = bulletin("voices", "--install", "fr-tiny-medium", "--voices-dir", str(folder), hub=hub.url)
         assert r.returncode == 0, r.stderr
-        assert r.stdout.startswith("installed fr_FR-tiny-medium (fr_FR, 2 speakers, 16000 Hz, ")
+        first, second = r.stdout.splitlines()
+        assert first.startswith("installing 1 voice (fr_FR-tiny-medium): 0.0 MB into ")
+        assert second.startswith("installed fr_FR-tiny-medium (fr_FR, 2 speakers, 16000 Hz, ")
+        assert second.endswith(f", anne f, marc f) in {folder}")  # anne from the card, marc measured
         unknown = bulletin("voices", "--install", "fr_FR-nope-low", "--voices-dir", str(folder), hub=hub.url)
     assert unknown.returncode == 1 and unknown.stderr.splitlines() == [
         "bulletin: error: the voice hub has no voice 'fr_FR-nope-low'; French voices: fr_FR-other-low, "
@@ -632,7 +535,9 @@ def test_a_failed_install_leaves_no_voice_and_says_why_in_one_line(tmp_path: Pat
         "cut-config": "the download of fr_FR-tiny-medium.onnx.json was cut off after",
     }[fault]
     assert message.startswith("bulletin: error: ") and expected in message
-    assert not [n for n in leftovers(folder) if n.endswith((".onnx", ".onnx.json", ".part"))]
+    # Only hidden part files are left, which a new attempt resumes (a wrong file is not kept).
+    assert [n for n in leftovers(folder) if not n.startswith(".")] == []
+    assert (".fr_FR-tiny-medium.onnx.part" in leftovers(folder)) == (fault == "cut")
     assert find_voices(folder) == ((), ())
 
 
@@ -644,7 +549,7 @@ def test_a_failed_reinstall_keeps_the_voice_that_was_there(tmp_path: Path) -> No
         hub.cut.add("fr/fr_FR/tiny/medium/fr_FR-tiny-medium.onnx")
         with pytest.raises(EngineError, match="cut off"):
             install_voice("fr_FR-tiny-medium", folder, base=hub.url)
-    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if not p.name.startswith(".")} == before
 
 
 def test_no_network_is_one_clear_line(tmp_path: Path) -> None:

@@ -53,6 +53,10 @@ class Voice:
     f0_hz: float | None = None
     """Median fundamental frequency measured on rendered French speech, when known; casting and
     ``bulletin voices`` use it to keep quote voices audibly apart from the anchor."""
+    stand_in: str = ""
+    """Non-empty for a voice an engine lends from elsewhere so that quotes stay out of the
+    anchor's voice when its own voices run short (Piper's espeak-ng voices): casting gives such
+    voices only after the engine's own, and warns once with this text (how to get more)."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,12 @@ class EngineConfig:
     """The rate limit an online engine builds for itself when ``limiter`` is None."""
     voices_dir: Path | None = None
     """Where engines with downloadable voices look for them (default: the user data folder)."""
+    anchor_voice: str | None = None
+    """The voice (id or name) that reads the news, for engines that choose among installed
+    voices (Piper); None: the engine's documented rule."""
+    workers: int | None = None
+    """Batch worker processes sharing the machine (``--workers``; None: one per core). An
+    in-process neural engine in a batch worker gives each process its share of the cores."""
 
 
 @runtime_checkable

@@ -26,17 +26,25 @@ once both are complete: nothing half-written is ever a voice.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Mapping
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..atomic import atomic_path
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+from ..atomic import atomic_path, signals_held
 from ..errors import EngineError, EngineUnavailable, OutputError, UnknownVoiceError
 from .base import Gender
 
@@ -51,6 +59,7 @@ _QUALITY_RANK = {"high": 0, "medium": 1, "low": 2, "x_low": 3}
 _LOCALE_CODE = re.compile(r"^([a-z]{2,3})_([A-Z]{2})\b")
 _FEMALE = re.compile(r"\b(female|woman|feminine|femme|féminin|féminine)\b", re.IGNORECASE)
 _MALE = re.compile(r"\b(male|man|masculine|homme|masculin)\b", re.IGNORECASE)
+_HUB_NAME = re.compile(r"^([a-z]{2,3}_[A-Z]{2}-.+?)-(x_low|low|medium|high)$")
 _WHOLE_VOICE = re.compile(r"^\W*(gender|sexe|genre)\b", re.IGNORECASE)
 
 Progress = Callable[[str, int, int], None]
@@ -107,7 +116,11 @@ class Speaker:
     id: int
     """What the model's ``sid`` input takes."""
     gender: Gender | None = None
-    """From the voice card, when it says."""
+    """From the known hub voices (``data/piper_voices.toml``) or the voice's card, else measured."""
+    gender_source: str | None = None
+    """``card`` (the data file or the model card says) or ``measured`` (its calibration F0)."""
+    f0_hz: float | None = None
+    """Median F0 of the calibration sentence, once measured (stored beside the model)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -216,14 +229,48 @@ def card_genders(card: str, names: list[str]) -> dict[str, Gender]:
     return out
 
 
-def _speakers(config: PiperConfig, card: str) -> tuple[Speaker, ...]:
+@functools.cache
+def _known() -> dict[str, Any]:
+    """``data/piper_voices.toml``: known hub voices' genders and the recommended casts."""
+    text = (resources.files(__package__) / "data" / "piper_voices.toml").read_text(encoding="utf-8")
+    known: dict[str, Any] = tomllib.loads(text)
+    return known
+
+
+def known_genders(name: str) -> dict[str, Gender]:
+    """Genders the data file gives for voice ``name`` (``fr_FR-upmc-medium``), whatever its
+    quality: ``{"": "f"}`` for a single speaker, ``{"jessica": "f", …}`` for named speakers."""
+    m = _HUB_NAME.match(name)
+    entry = _known()["voices"].get(m.group(1)) if m else None
+    if not isinstance(entry, dict):
+        return {}
+    out: dict[str, Gender] = {}
+    if entry.get("gender") in ("f", "m"):
+        out[""] = entry["gender"]
+    for speaker, gender in (entry.get("speakers") or {}).items():
+        if gender in ("f", "m"):
+            out[str(speaker)] = gender
+    return out
+
+
+def recommended_cast(family: str) -> tuple[str, ...]:
+    """The voices ``bulletin voices --install fr`` installs (anchor first)."""
+    return tuple(_known()["cast"].get(family, ()))
+
+
+def _speakers(name: str, config: PiperConfig, card: str) -> tuple[Speaker, ...]:
+    known = known_genders(name)
     if config.num_speakers <= 1:
-        genders = card_genders(card, [])
-        return (Speaker("", 0, genders.get("")),)
-    by_id = {sid: name for name, sid in config.speaker_id_map.items()}
+        gender = known.get("") or card_genders(card, []).get("")
+        return (Speaker("", 0, gender, "card" if gender else None),)
+    by_id = {sid: n for n, sid in config.speaker_id_map.items()}
     names = [by_id.get(i, str(i)) for i in range(config.num_speakers)]
-    genders = card_genders(card, names)
-    return tuple(Speaker(n, i, genders.get(n, genders.get(""))) for i, n in enumerate(names))
+    stated = {**card_genders(card, names), **known}
+    out = []
+    for i, n in enumerate(names):
+        gender = stated.get(n, stated.get(""))
+        out.append(Speaker(n, i, gender, "card" if gender else None))
+    return tuple(out)
 
 
 def read_voice(model: Path) -> InstalledVoice:
@@ -234,7 +281,8 @@ def read_voice(model: Path) -> InstalledVoice:
         card = card_path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         card = ""
-    return InstalledVoice(model.name[: -len(".onnx")], model, config, _speakers(config, card))
+    name = model.name[: -len(".onnx")]
+    return InstalledVoice(name, model, config, _speakers(name, config, card))
 
 
 def find_voices(folder: Path) -> tuple[tuple[InstalledVoice, ...], tuple[str, ...]]:
@@ -261,6 +309,52 @@ def rank(voice: InstalledVoice) -> tuple[int, int, str]:
     """Order voices for the anchor's choice: better quality first, then single-speaker models
     (trained on one voice throughout), then by name so the choice is stable."""
     return (_QUALITY_RANK.get(voice.config.quality, 9), int(voice.multi_speaker), voice.name)
+
+
+# --- measured profiles --------------------------------------------------------------------
+
+PROFILE_SUFFIX = ".voice.json"
+"""Beside ``NAME.onnx``: each speaker's measured F0 (and the gender drawn from it), so a voice
+is measured once, at install or first use, not on every run."""
+
+
+def profile_path(voice: InstalledVoice) -> Path:
+    return voice.model.with_name(voice.name + PROFILE_SUFFIX)
+
+
+def _model_stamp(voice: InstalledVoice) -> dict[str, int]:
+    st = voice.model.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def read_profile(voice: InstalledVoice) -> dict[str, float | None]:
+    """Speaker name → stored calibration F0; empty when none is stored, or when the model or
+    the calibration sentence changed since (a replaced model is measured again)."""
+    from .calibration import CALIBRATION_VERSION
+
+    try:
+        data = json.loads(profile_path(voice).read_text(encoding="utf-8"))
+        if data.get("model") != _model_stamp(voice) or data.get("calibration") != CALIBRATION_VERSION:
+            return {}
+        speakers = data["speakers"]
+        return {str(k): (float(v["f0_hz"]) if v.get("f0_hz") is not None else None) for k, v in speakers.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}  # missing or unreadable: measure again
+
+
+def write_profile(voice: InstalledVoice) -> None:
+    """Store the speakers' F0, gender and its source beside the model. A read-only voices
+    folder keeps nothing: the voice is then measured on each run, which is slower but right."""
+    from .calibration import CALIBRATION_VERSION
+
+    data = {
+        "model": _model_stamp(voice),
+        "calibration": CALIBRATION_VERSION,
+        "speakers": {sp.name: {"gender": sp.gender, "source": sp.gender_source, "f0_hz": sp.f0_hz}
+                     for sp in voice.speakers},
+    }  # fmt: skip
+    with contextlib.suppress(OSError, OutputError), atomic_path(profile_path(voice)) as tmp:
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 # --- the hub -----------------------------------------------------------------------------
@@ -333,43 +427,136 @@ def hub_entry(index: Mapping[str, Any], name: str) -> tuple[str, dict[str, HubFi
     return key, files
 
 
-def _download(base: str, item: HubFile, target: Path, progress: Progress | None, timeout: float) -> None:
-    """Fetch one file into ``target`` (a temporary path), checking its size and md5."""
+def part_path(folder: Path, name: str) -> Path:
+    """Where a file is downloaded before it is checked: hidden, never read as a voice, and kept
+    after a cut transfer so that the next attempt resumes it (HTTP Range)."""
+    return folder / f".{name}.part"
+
+
+def _download(base: str, item: HubFile, part: Path, progress: Progress | None, timeout: float) -> None:
+    """Fetch one file into ``part``, resuming what an earlier attempt left there, then check its
+    size and md5. A cut transfer keeps the part for the next attempt; a wrong file removes it."""
     import requests
 
     url = f"{base}/{item.path}"
-    shown = item.path.rsplit("/", 1)[-1]
-    digest = hashlib.md5(usedforsecurity=False)
-    done = 0
+    shown = part.name[1 : -len(".part")]
     try:
-        with requests.get(url, stream=True, timeout=(min(10.0, timeout), timeout)) as response:
-            if response.status_code != 200:
-                status = response.status_code
-                raise EngineError(f"the voice hub answered HTTP {status} for {shown}; nothing was installed")
-            total = item.size if item.size >= 0 else int(response.headers.get("Content-Length") or 0)
-            with open(target, "wb") as out:
-                for block in response.iter_content(chunk_size=1 << 16):
-                    out.write(block)
-                    digest.update(block)
-                    done += len(block)
-                    if progress is not None:
-                        progress(shown, done, total)
-    except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
-            requests.exceptions.ChunkedEncodingError) as exc:  # fmt: skip
-        if done == 0 and not isinstance(exc, requests.exceptions.ChunkedEncodingError):
-            raise _offline(base, exc, target.parent) from exc
-        raise EngineError(f"the download of {shown} was cut off after {done} bytes; nothing was installed, "
-                          "try again") from exc  # fmt: skip
-    except requests.exceptions.RequestException as exc:
-        raise EngineError(f"the download of {shown} failed ({exc}); nothing was installed") from exc
-    except OSError as exc:
-        raise OutputError(f"cannot write {shown} in {target.parent}: {exc.strerror or exc}") from exc
+        have = part.stat().st_size
+    except OSError:
+        have = 0
+    if item.size >= 0 and have > item.size:
+        part.unlink()
+        have = 0
+    done = have
+    if item.size < 0 or have < item.size:
+        headers = {"Range": f"bytes={have}-"} if have else {}
+        try:
+            with requests.get(url, stream=True, headers=headers, timeout=(min(10.0, timeout), timeout)) as response:
+                if response.status_code == 200:
+                    done = 0  # the server sends it all again: start over
+                elif response.status_code != 206 or not have:
+                    status = response.status_code
+                    if status == 416:  # the part does not fit the file the hub has now: start over next time
+                        part.unlink(missing_ok=True)
+                    raise EngineError(f"the voice hub answered HTTP {status} for {shown}; nothing was installed")
+                total = item.size if item.size >= 0 else done + int(response.headers.get("Content-Length") or 0)
+                with open(part, "ab" if done else "wb") as out:
+                    for block in response.iter_content(chunk_size=1 << 16):
+                        out.write(block)
+                        done += len(block)
+                        if progress is not None:
+                            progress(shown, done, total)
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+                requests.exceptions.ChunkedEncodingError) as exc:  # fmt: skip
+            if done == 0 and not isinstance(exc, requests.exceptions.ChunkedEncodingError):
+                raise _offline(base, exc, part.parent) from exc
+            raise EngineError(f"the download of {shown} was cut off after {done} bytes; nothing was installed, "
+                              "run the same command again to resume it") from exc  # fmt: skip
+        except requests.exceptions.RequestException as exc:
+            raise EngineError(f"the download of {shown} failed ({exc}); nothing was installed") from exc
+        except OSError as exc:
+            raise OutputError(f"cannot write {shown} in {part.parent}: {exc.strerror or exc}") from exc
+    elif progress is not None:
+        progress(shown, have, item.size)  # complete from an earlier attempt: only checked
     if item.size >= 0 and done != item.size:
         raise EngineError(f"the download of {shown} stopped at {done} of {item.size} bytes; nothing was installed, "
-                          "try again")  # fmt: skip
+                          "run the same command again to resume it")  # fmt: skip
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(part, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
     if item.md5 and digest.hexdigest() != item.md5:
+        part.unlink()
         raise EngineError(f"{shown} does not match the hub's checksum (md5 {digest.hexdigest()}, expected "
                           f"{item.md5}); nothing was installed, try again")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One voice to install: its hub key and files."""
+
+    key: str
+    files: Mapping[str, HubFile]
+
+    @property
+    def size(self) -> int:
+        return sum(max(0, f.size) for f in self.files.values())
+
+    def targets(self) -> dict[str, str]:
+        return {"config": f"{self.key}.onnx.json", "model": f"{self.key}.onnx", "card": f"{self.key}{CARD_SUFFIX}"}
+
+    def installed_in(self, folder: Path) -> bool:
+        """Whether this very voice is already there (the model of the hub's size, with its config)."""
+        model = folder / self.targets()["model"]
+        try:
+            return model.stat().st_size == self.files["model"].size and (folder / self.targets()["config"]).is_file()
+        except OSError:
+            return False
+
+
+def plan_install(names: Sequence[str], folder: Path, *, base: str | None = None,
+                 timeout: float = 30.0) -> list[Planned]:  # fmt: skip
+    """What installing ``names`` (keys or aliases) means: each voice's files and sizes, read from
+    the hub's list once. An unknown name fails here, before anything is downloaded."""
+    base = hub_base(base)
+    index = fetch_index(base, Path(folder), timeout)
+    out = []
+    for name in names:
+        key, files = hub_entry(index, name)
+        out.append(Planned(key, files))
+    return out
+
+
+def install_planned(
+    planned: Planned,
+    folder: Path,
+    *,
+    base: str | None = None,
+    progress: Progress | None = None,
+    timeout: float = 30.0,
+) -> InstalledVoice:
+    """Download one planned voice into ``folder`` and return it, read back.
+
+    Each file goes to a hidden part file beside its target (resumed if an earlier attempt was
+    cut) and is checked (size, md5) before any is published; they are then renamed into place,
+    the config last, so the folder never holds a voice made of a partial or unchecked file.
+    """
+    base = hub_base(base)
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the voices folder {folder}: {exc.strerror or exc}") from exc
+    targets = planned.targets()
+    parts = {kind: part_path(folder, targets[kind]) for kind in ("card", "config", "model") if kind in planned.files}
+    for kind, part in parts.items():
+        _download(base, planned.files[kind], part, progress, timeout)
+    read_config(parts["config"])  # a config this engine cannot read is not installed either
+    with signals_held():  # the three renames are one step for Ctrl-C
+        for kind in ("card", "model", "config"):
+            if kind in parts:
+                os.replace(parts[kind], folder / targets[kind])
+    return read_voice(folder / targets["model"])
 
 
 def install_voice(
@@ -380,28 +567,7 @@ def install_voice(
     progress: Progress | None = None,
     timeout: float = 30.0,
 ) -> InstalledVoice:
-    """Download voice ``name`` from the hub into ``folder`` and return it, read back.
-
-    Each file goes to a hidden temporary file beside its target and is checked (size, md5)
-    before any is published; they are then renamed into place, the config last, so the folder
-    never holds a voice made of a partial or unchecked file. Any failure, Ctrl-C included,
-    removes the temporary files and leaves an earlier install of the voice as it was.
-    """
-    base = hub_base(base)
-    folder = Path(folder)
-    index = fetch_index(base, folder, timeout)
-    key, files = hub_entry(index, name)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot create the voices folder {folder}: {exc.strerror or exc}") from exc
-    targets = {"config": f"{key}.onnx.json", "model": f"{key}.onnx", "card": f"{key}{CARD_SUFFIX}"}
-    with contextlib.ExitStack() as stack:
-        # Entered config first, so that on the way out it is renamed into place last.
-        staged = {kind: stack.enter_context(atomic_path(folder / targets[kind]))
-                  for kind in ("config", "model", "card") if kind in files}  # fmt: skip
-        for kind in ("card", "config", "model"):
-            if kind in staged:
-                _download(base, files[kind], staged[kind], progress, timeout)
-        read_config(staged["config"])  # a config this engine cannot read is not installed either
-    return read_voice(folder / targets["model"])
+    """Download voice ``name`` from the hub into ``folder`` and return it, read back (see
+    :func:`install_planned`). Any failure leaves an earlier install of the voice as it was."""
+    (planned,) = plan_install([name], folder, base=base, timeout=timeout)
+    return install_planned(planned, folder, base=base, progress=progress, timeout=timeout)
