@@ -29,6 +29,7 @@ _BUILTIN = {
     "espeak": "bulletin.engines.espeak:EspeakEngine",
     "gtts": "bulletin.engines.gtts:GttsEngine",
     "piper": "bulletin.engines.piper:PiperEngine",
+    "edge": "bulletin.engines.edge:EdgeEngine",
 }
 
 
@@ -94,6 +95,9 @@ class EngineConfig:
     """The rate limit an online engine builds for itself when ``limiter`` is None."""
     voices_dir: Path | None = None
     """Where engines with downloadable voices look for them (default: the user data folder)."""
+    edge_endpoint: str | None = None
+    """Base URL of Microsoft's Read Aloud service for the edge engine (a local server in tests);
+    None: ``BULLETIN_EDGE_ENDPOINT``, else Microsoft's own."""
 
 
 @runtime_checkable
