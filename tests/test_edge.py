@@ -262,3 +262,17 @@ def test_cli_bad_endpoint_is_a_bad_option_value(tmp_path: Path) -> None:
     r = run_cli("script", str(SAMPLE), "--engine", "edge", "--edge-endpoint", "speech.example")
     # Settings.check's ConfigError, as for '--rate 5' (which exits 1 today, not 2: see the report).
     assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1 and "edge endpoint" in r.stderr
+
+
+def test_works_when_called_from_async_code(server: EdgeServer, tmp_path: Path) -> None:
+    """A library user inside an event loop (a web app) gets audio, not 'asyncio.run() cannot be
+    called from a running event loop'."""
+    import asyncio
+
+    e = engine(server.url, tmp_path)
+
+    async def inside() -> float:
+        return e.synthesize(TEXT, e.voices("fr-CH")[0]).duration_ms
+
+    assert asyncio.run(inside()) > 1000
+    assert server.requests[0]["voice"].endswith("(fr-CH, ArianeNeural)")

@@ -336,3 +336,23 @@ def test_formant_measure_sees_a_slowed_tape() -> None:
     low = np.frombuffer(taped, dtype="<i2") / 32768.0
     (f1, f2), (g1, g2) = first_formants(ref, 24000), first_formants(low, 24000)
     assert g1 / f1 < 0.8 and g2 / f2 < 0.8
+
+
+def test_male_voices_pitch_on_speech() -> None:
+    """On running speech (espeak-ng's, served as gTTS's MP3) the median F0 of each male variant,
+    by the project's own estimator (scripts/measure_voices.py), moves by its semitones (±0.5)."""
+    import math
+
+    from scripts.measure_voices import median_f0 as speech_f0
+
+    text = "Le conseil communal s'est réuni hier soir pour voter le budget de l'année prochaine."
+    with GttsServer() as srv, gtts_pointed_at(srv.url):
+        e = engine()
+        voices = e.voices("fr-FR")
+        found = {v.id: speech_f0(e.synthesize(text, v).data, 24000) for v in voices if v.pitch <= 0}
+    anchor = found[voices[0].id]
+    assert anchor is not None and 180 < anchor < 300
+    for v in voices:
+        if v.gender == "m":
+            f0 = found[v.id]
+            assert f0 is not None and abs(12 * math.log2(f0 / anchor) - v.pitch) <= 0.5, (v.id, f0, anchor)

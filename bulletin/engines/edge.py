@@ -60,6 +60,20 @@ class _Truncated(Exception):
     """The service's answer ended before the text did (a dropped connection)."""
 
 
+def _run(coro: Any, timeout: float) -> Any:
+    """Run ``coro`` to its end or ``timeout``, in a loop of its own: in this thread, or in a helper
+    thread when this one already runs a loop (a caller inside async code, such as a web app)."""
+    bounded = asyncio.wait_for(coro, timeout)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(bounded)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, bounded).result()
+
+
 def _edge_tts() -> Any:
     try:
         import edge_tts
@@ -157,7 +171,7 @@ class EdgeEngine:
             self._point()
             self._limiter.wait()
             try:
-                data = asyncio.run(asyncio.wait_for(edge_tts.voices.list_voices(), timeout))
+                data = _run(edge_tts.voices.list_voices(), timeout)
             except asyncio.TimeoutError:
                 last = "timed out"
                 continue
@@ -277,7 +291,7 @@ class EdgeEngine:
             self._point()
             self._limiter.wait()
             try:
-                mp3, words, ended = asyncio.run(asyncio.wait_for(self._speak(text, voice, percent), self.timeout))
+                mp3, words, ended = _run(self._speak(text, voice, percent), self.timeout)
                 pcm = decode_to_pcm("mp3", SAMPLE_RATE, data=mp3)
                 _check_complete(text, pcm, words, ended)
                 return mp3, pcm

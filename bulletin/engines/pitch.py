@@ -38,21 +38,25 @@ def _frames_f0(x: Any, rate: int) -> tuple[Any, int]:
     if len(x) < span:
         return np.zeros(0, dtype=np.int64), hop
     starts = np.arange(0, len(x) - span + 1, hop)
-    segs = np.stack([x[s : s + span] for s in starts])
     nfft = 1 << (2 * span - 1).bit_length()
-    # r[tau] = sum_{j<window} x[j] x[j+tau], by FFT cross-correlation of the head with the segment.
-    head = np.fft.rfft(segs[:, :window], nfft, axis=1)
-    full = np.fft.rfft(segs, nfft, axis=1)
-    r = np.fft.irfft(np.conj(head) * full, nfft, axis=1)[:, : hi + 1]
-    sq = np.concatenate([np.zeros((len(starts), 1)), np.cumsum(segs**2, axis=1)], axis=1)
     taus = np.arange(hi + 1)
-    e_tau = sq[:, taus + window] - sq[:, taus]
-    d = sq[:, window : window + 1] + e_tau - 2 * r
-    d[:, 0] = 0
-    cum = np.cumsum(d[:, 1:], axis=1)
-    cmndf = np.ones_like(d)
-    cmndf[:, 1:] = d[:, 1:] * taus[1:] / np.maximum(cum, 1e-12)
-    energy = sq[:, window]
+    parts, energies = [], []
+    for b in range(0, len(starts), 256):  # in blocks: a long clip's frames at once would take 100s of MB
+        segs = np.stack([x[s : s + span] for s in starts[b : b + 256]])
+        # r[tau] = sum_{j<window} x[j] x[j+tau], by FFT cross-correlation of the head with the segment.
+        head = np.fft.rfft(segs[:, :window], nfft, axis=1)
+        full = np.fft.rfft(segs, nfft, axis=1)
+        r = np.fft.irfft(np.conj(head) * full, nfft, axis=1)[:, : hi + 1]
+        sq = np.concatenate([np.zeros((len(segs), 1)), np.cumsum(segs**2, axis=1)], axis=1)
+        d = sq[:, window : window + 1] + sq[:, taus + window] - sq[:, taus] - 2 * r
+        d[:, 0] = 0
+        cum = np.cumsum(d[:, 1:], axis=1)
+        block = np.ones_like(d)
+        block[:, 1:] = d[:, 1:] * taus[1:] / np.maximum(cum, 1e-12)
+        parts.append(block)
+        energies.append(sq[:, window])
+    cmndf = np.concatenate(parts)
+    energy = np.concatenate(energies)
     loud = energy > energy.max() * 1e-3
     period = np.zeros(len(starts), dtype=np.int64)
     for i in range(len(starts)):
@@ -79,36 +83,58 @@ def _frames_f0(x: Any, rate: int) -> tuple[Any, int]:
 
 
 def _marks(x: Any, rate: int, period: Any, hop: int) -> tuple[list[int], list[int], list[bool]]:
-    """Analysis marks: one per glottal pulse where voiced (the largest peak near each predicted
-    period), one every 10 ms elsewhere. Returns marks, their half-grain length and voicing."""
+    """Analysis marks: one per glottal cycle where voiced, one every 10 ms elsewhere. Returns the
+    marks, their half-grain length and voicing.
+
+    A voiced stretch starts on its strongest sample within one period; each next mark is where
+    the waveform best repeats the previous cycle, within a quarter period of one period later.
+    Snapping every mark to a peak instead lets marks hop between the positive and the negative
+    peak of a cycle: the pulses laid out again are then irregular, and the new pitch is rough."""
     import numpy as np
 
-    frame = int(rate * _FRAME_S)  # frame i covers [i*hop, i*hop + frame)
+    frame = int(rate * _FRAME_S)  # frame i's analysis window is [i*hop, i*hop + frame)
     n = len(x)
-    unvoiced_step = hop
     marks: list[int] = []
     halves: list[int] = []
     voiced: list[bool] = []
     t = 0
+    # Marks sit on the main excitation peak of each cycle, whose sign is the recording's polarity:
+    # the sign of its strongest sample.
+    polarity = 1.0 if n == 0 or x[int(np.argmax(np.abs(x)))] >= 0 else -1.0
     while t < n:
         i = min(max((t - frame // 2) // hop, 0), len(period) - 1) if len(period) else -1
         p = int(period[i]) if i >= 0 else 0
-        if p:
-            # Snap to the strongest sample within a third of a period of the prediction.
-            lo, hi = max(t - p // 3, 0), min(t + p // 3 + 1, n)
-            if marks and lo <= marks[-1]:
-                lo = marks[-1] + max(p // 2, 1)
-            if lo < hi:
-                t = lo + int(np.argmax(np.abs(x[lo:hi])))
+        if not p:
             marks.append(t)
-            halves.append(p)
-            voiced.append(True)
-            t += p
-        else:
-            marks.append(t)
-            halves.append(unvoiced_step)
+            halves.append(hop)
             voiced.append(False)
-            t += unvoiced_step
+            t += hop
+            continue
+        if not voiced or not voiced[-1]:
+            hi = min(t + p, n)
+            t += int(np.argmax(polarity * x[t:hi]))
+        else:
+            prev, half, reach = marks[-1], p // 2, p // 4
+            lo = t - reach
+            template = x[prev - half : prev + half]
+            segment = x[lo - half : t + reach + half]
+            if prev - half >= 0 and lo - half >= 0 and len(template) == 2 * half and len(segment) > len(template):
+                t = lo + int(np.argmax(np.correlate(segment, template, "valid")))
+            # Then onto the nearby peak of the recording's polarity: the grain stays centred on
+            # the pulse (where the formants' response starts), without drifting.
+            # The prediction is favoured (a peak a third of a period away must be twice as high),
+            # so marks do not hop between two peaks of similar height.
+            near = max(p // 3, 1)
+            a, b = max(t - near, 0), min(t + near + 1, n)
+            if a < b:
+                favour = 1.0 - 0.5 * np.abs(np.arange(a, b) - t) / near
+                t = a + int(np.argmax(polarity * x[a:b] * favour))
+        if t >= n:
+            break
+        marks.append(t)
+        halves.append(p)
+        voiced.append(True)
+        t += p
     return marks, halves, voiced
 
 
