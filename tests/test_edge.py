@@ -276,3 +276,22 @@ def test_works_when_called_from_async_code(server: EdgeServer, tmp_path: Path) -
 
     assert asyncio.run(inside()) > 1000
     assert server.requests[0]["voice"].endswith("(fr-CH, ArianeNeural)")
+
+
+def test_cli_ctrl_c_while_the_service_is_silent(tmp_path: Path) -> None:
+    """Requests hang on a silent server: Ctrl-C still ends the run at once, cleanly, with no file."""
+    import signal
+
+    out = tmp_path / "x.mp3"
+    with EdgeServer(Behaviour(always="silent")) as srv:
+        proc = subprocess.Popen([sys.executable, "-m", "bulletin", "make", str(SAMPLE), "-o", str(out),
+                                 "--engine", "edge", "--no-cache", "-q"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=cli_env(srv.url))  # fmt: skip
+        deadline = time.time() + 60
+        while not srv.requests and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        assert srv.requests, "no request reached the server"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)  # well under the engine's 30 s timeout per request
+    assert proc.returncode == 130 and b"interrupted" in err and b"Traceback" not in err
+    assert not out.exists() and not list(tmp_path.glob(".*.part"))
