@@ -66,7 +66,8 @@ def server() -> Iterator[EdgeServer]:
 
 def engine(url: str, cache: Path, **kw: float) -> EdgeEngine:
     params = {"timeout": 5.0, "retries": 3, "backoff": 0.01} | kw
-    config = EngineConfig(jobs=4, limiter=ThreadRateLimiter(0.0), edge_endpoint=url)
+    # requests_per_second=0: no pacing in tests (the engine's own cap of 5 a second is min()'d with it).
+    config = EngineConfig(jobs=4, limiter=ThreadRateLimiter(0.0), requests_per_second=0.0, edge_endpoint=url)
     return EdgeEngine(config, cache_dir=cache, **params)  # type: ignore[arg-type]
 
 

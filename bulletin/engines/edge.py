@@ -119,13 +119,18 @@ class EdgeEngine:
         self.backoff = backoff
         self.list_timeout = list_timeout
         self.parallel = max(1, config.jobs)
-        self._limiter: RateLimiter = config.limiter or ThreadRateLimiter(
-            min(config.requests_per_second, MAX_REQUESTS_PER_SECOND)
-        )
+        # Its own limit (a free service: at most 5 requests a second from this process), and the
+        # run's shared one too when there is one (the workers of a batch).
+        own: RateLimiter = ThreadRateLimiter(min(config.requests_per_second, MAX_REQUESTS_PER_SECOND))
+        self._limiters: tuple[RateLimiter, ...] = (own,) if config.limiter is None else (own, config.limiter)
         key = hashlib.sha256(self.endpoint.encode()).hexdigest()[:16]
         self._list_file = (cache_dir or _cache_root()) / f"voices-{key}.json"
         self._list: list[dict[str, Any]] | None = None
         self._list_lock = threading.Lock()
+
+    def _wait(self) -> None:
+        for limiter in self._limiters:
+            limiter.wait()
 
     # --- the service's URLs -------------------------------------------------------------------
 
@@ -169,7 +174,7 @@ class EdgeEngine:
             if attempt:
                 time.sleep(min(self.backoff * 2 ** (attempt - 1) + random.uniform(0, self.backoff), 30.0))
             self._point()
-            self._limiter.wait()
+            self._wait()
             try:
                 data = _run(edge_tts.voices.list_voices(), timeout)
             except asyncio.TimeoutError:
@@ -289,7 +294,7 @@ class EdgeEngine:
             if attempt:
                 time.sleep(min(self.backoff * 2 ** (attempt - 1) + random.uniform(0, self.backoff), 30.0))
             self._point()
-            self._limiter.wait()
+            self._wait()
             try:
                 mp3, words, ended = _run(self._speak(text, voice, percent), self.timeout)
                 pcm = decode_to_pcm("mp3", SAMPLE_RATE, data=mp3)
