@@ -257,6 +257,12 @@ def test_cli_belgian_bulletin_casts_belgian_voices_by_gender(server: EdgeServer,
     assert "edge:fr-BE-CharlineNeural" in voices_tag and "edge:fr-BE-GerardNeural" in voices_tag
     spoken_with = {req["voice"] for req in server.requests}
     assert "Microsoft Server Speech Text to Speech Voice (fr-BE, CharlineNeural)" in spoken_with
+    # The saved script names edge voices: 'bulletin render' speaks it with edge again, by itself.
+    again = subprocess.run([sys.executable, "-m", "bulletin", "render", str(script), "-o", str(tmp_path / "r.mp3"),
+                            "--cache-dir", str(tmp_path / "c")], capture_output=True, text=True,
+                           env=cli_env(server.url), timeout=300)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert "engine: edge" in again.stderr and str(ID3(tmp_path / "r.mp3").getall("TXXX:voices")[0]) == voices_tag
 
 
 def test_cli_bad_endpoint_is_a_bad_option_value(tmp_path: Path) -> None:
