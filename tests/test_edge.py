@@ -302,3 +302,18 @@ def test_cli_ctrl_c_while_the_service_is_silent(tmp_path: Path) -> None:
         _, err = proc.communicate(timeout=20)  # well under the engine's 30 s timeout per request
     assert proc.returncode == 130 and b"interrupted" in err and b"Traceback" not in err
     assert not out.exists() and not list(tmp_path.glob(".*.part"))
+
+
+def test_bulletin_toml_chooses_edge_and_its_endpoint(server: EdgeServer, tmp_path: Path) -> None:
+    """The other way to ask for edge: a newsroom's bulletin.toml, endpoint included."""
+    (tmp_path / "bulletin.toml").write_text(f'engine = "edge"\nlocale = "fr-CH"\nedge_endpoint = "{server.url}"\n',
+                                            encoding="utf-8")  # fmt: skip
+    (tmp_path / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    env = cli_env("http://127.0.0.1:9")  # the setting wins over the environment
+    r = subprocess.run([sys.executable, "-m", "bulletin", "script", "a.txt", "--format", "json"], cwd=tmp_path,
+                       capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["anchor"] == "edge:fr-CH-ArianeNeural"
+    assert data["speakers"]["Olivier Dumont"] == "edge:fr-CH-FabriceNeural"
+    assert server.list_requests == 1
