@@ -25,9 +25,10 @@ from bulletin.errors import EngineError, EngineUnavailable, UnknownVoiceError
 from bulletin.pipeline import Options, make_bulletin
 
 from .conftest import SAMPLE, run_cli
-from .edge_server import VOICES, Behaviour, EdgeServer
 
-pytest.importorskip("edge_tts")
+pytest.importorskip("edge_tts")  # the [edge] extra (part of [test]); the server needs its aiohttp
+
+from .edge_server import VOICES, Behaviour, EdgeServer
 
 TEXT = "Bonjour à tous, voici le journal de ce matin."
 
