@@ -93,7 +93,8 @@ class Settings:
     # --- the engine ------------------------------------------------------------------------
     engine: str = option("auto", "--engine", "-e", metavar="NAME", commands=ENGINE,
                          help="auto (Google's voice when its service answers, else an installed Piper voice, "
-                              "else espeak-ng), gtts, piper or espeak; see 'bulletin voices'.")  # fmt: skip
+                              "else espeak-ng), gtts, piper, espeak, or edge (Microsoft's online voices, chosen "
+                              "only by name; pip install 'bulletin[edge]'); see 'bulletin voices'.")  # fmt: skip
     fallback: bool = option(False, "--fallback", kind="flag", commands=SOUND | {"render"},
                             help="If Google fails mid-bulletin, finish the missing clips with the offline voice "
                                  "(otherwise a bulletin never mixes engines).")  # fmt: skip
@@ -116,6 +117,10 @@ class Settings:
     anchor_voice: str | None = option(None, "--anchor-voice", metavar="VOICE", commands=ENGINE | {"voices"},
                                       help="The Piper voice that reads the news (piper:fr_FR-tom-medium) [default: "
                                            "from the gender with the most voices installed, the best of it].")
+    edge_endpoint: str | None = option(None, "--edge-endpoint", metavar="URL", commands=ENGINE | {"voices"},
+                                       output=False,
+                                       help="Where --engine edge finds Microsoft's Read Aloud service "
+                                            "[default: Microsoft's own].")  # fmt: skip
     # --- the sound -------------------------------------------------------------------------
     preset: str = option("podcast", "--preset", "-p", metavar="NAME", commands=SOUND | {"script", "render"},
                          help="podcast (-16 LUFS, 44.1 kHz), broadcast (EBU R128: -23 LUFS, 48 kHz) or "
@@ -183,6 +188,8 @@ class Settings:
             raise OptionError(f"unknown engine {self.engine!r}; choose one of {known}")
         if self.cache_max_size is not None:
             parse_size(self.cache_max_size)
+        if self.edge_endpoint is not None and self.edge_endpoint.split("://")[0] not in ("http", "https", "ws", "wss"):
+            raise OptionError(f"edge endpoint {self.edge_endpoint!r} must be an http(s):// or ws(s):// URL")
         get_preset(self.preset)
         parse_outputs(self.outputs)
         return self
@@ -198,7 +205,7 @@ class Settings:
 
         return EngineConfig(jobs=self.jobs, limiter=limiter, requests_per_second=self.requests_per_second,
                             voices_dir=self.voices_dir, anchor_voice=self.anchor_voice,
-                            workers=self.workers)  # fmt: skip
+                            workers=self.workers, edge_endpoint=self.edge_endpoint)  # fmt: skip
 
 
 def declared() -> tuple[Field[Any], ...]:

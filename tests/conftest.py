@@ -14,6 +14,7 @@ import pytest
 # No test may reach the internet: `--engine auto`'s quick check and any gTTS request go to a
 # closed local port unless a test points them at its own server. Clips are cached per run.
 os.environ["BULLETIN_GTTS_ENDPOINT"] = "http://127.0.0.1:9"
+os.environ["BULLETIN_EDGE_ENDPOINT"] = "http://127.0.0.1:9"  # 'bulletin voices' lists the edge engine too
 for _proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
     os.environ.pop(_proxy, None)
 # The user's clip cache, voices and lexicon are never touched or used: private folders for this

@@ -21,6 +21,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from bulletin.engines.espeak import EspeakEngine
 from bulletin.ffmpeg import ffmpeg_exe
 
+VOWEL_FORMANTS = ((700.0, 90.0), (1220.0, 110.0), (2600.0, 160.0))
+"""(frequency, bandwidth) in Hz of the vowel :func:`vowel_mp3` makes: an open [a]-like vowel."""
+
 _mp3_cache: dict[str, bytes] = {}
 _mp3_lock = threading.Lock()
 
@@ -41,6 +44,39 @@ def speech_mp3(text: str) -> bytes:
     return proc.stdout
 
 
+def vowel_mp3(seconds: float = 1.6, formants: tuple[tuple[float, float], ...] = VOWEL_FORMANTS) -> bytes:
+    """A sustained vowel with known formants, as gTTS's MP3: a glottal pulse train whose pitch
+    glides 200 -> 240 Hz (about Google's female voice; the glide sweeps the harmonics through the
+    formants, so an LPC estimate sees the envelope and not one harmonic), shaped by a spectral
+    tilt, one resonator per (frequency, bandwidth) formant and lip radiation."""
+    import numpy as np
+
+    rate = 24000
+    n = int(rate * seconds)
+    phase = np.cumsum(np.linspace(200.0, 240.0, n) / rate)
+    x = np.zeros(n)
+    x[np.nonzero(np.diff(np.floor(phase)) > 0)[0] + 1] = 1.0
+    poles: list[tuple[float, float]] = [(0.95, 0.0), (0.95, 0.0)]  # glottal tilt: two real poles
+    for freq, bandwidth in formants:
+        r = float(np.exp(-np.pi * bandwidth / rate))
+        poles.append((2 * r * float(np.cos(2 * np.pi * freq / rate)), -r * r))
+    for a1, a2 in poles:
+        y = np.zeros(n)
+        y1 = y2 = 0.0
+        for i in range(n):
+            y0 = x[i] + a1 * y1 + a2 * y2
+            y[i], y2, y1 = y0, y1, y0
+        x = y
+    x = np.diff(x, prepend=0.0)  # lip radiation: no DC, as in real speech
+    x = np.concatenate([np.zeros(rate // 10), x / np.abs(x).max() * 0.5, np.zeros(rate // 10)])
+    proc = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "s16le", "-ar", str(rate), "-ac", "1",
+         "-i", "pipe:0", "-c:a", "libmp3lame", "-b:a", "32k", "-f", "mp3", "pipe:1"],
+        input=(x * 32767).astype("<i2").tobytes(), capture_output=True, check=True,
+    )  # fmt: skip
+    return proc.stdout
+
+
 @dataclass
 class Behaviour:
     latency: float = 0.0
@@ -51,6 +87,8 @@ class Behaviour:
     """Status of every request (overrides ``statuses``)."""
     fail_after: int | None = None
     """Answer 500 to every request after this many."""
+    audio: bytes | None = None
+    """MP3 answered to every request instead of espeak-ng's speech (a vowel of known formants)."""
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -115,7 +153,8 @@ class GttsServer:
                 if status == 0:
                     payload = b')]}\'\n\n[["wrb.fr","other",null]]\n'
                 else:
-                    audio = base64.b64encode(speech_mp3(text)).decode()
+                    mp3 = b.audio if b.audio is not None else speech_mp3(text)
+                    audio = base64.b64encode(mp3).decode()
                     inner = json.dumps([audio])  # ["base64"] as gTTS expects, escaped once more below
                     line = json.dumps([["wrb.fr", "jQ1olc", inner, None, None, None, "generic"]], separators=(",", ":"))
                     payload = (")]}'\n\n" + str(len(line)) + "\n" + line + "\n").encode()

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mutagen.id3 import ID3
@@ -223,3 +224,135 @@ def test_cache_info_and_clear_commands(tmp_path: Path) -> None:
     cleared = run_cli("cache", "clear", "--cache-dir", str(cache))
     assert cleared.returncode == 0 and f"removed {entries - 1} clips" in cleared.stdout
     assert ClipCache(cache).stats().entries == 0
+
+
+# --- Google's male voices: a lower pitch, the same formants -----------------------------------
+
+
+def median_f0(x: Any, rate: int) -> float:
+    """Median F0 of the loud frames by subharmonic summation: the candidate whose harmonics sit on
+    spectral peaks and whose half-harmonics sit in the troughs (measured independently of the
+    shifter's own YIN tracker, so a bug there cannot hide itself)."""
+    import numpy as np
+
+    frame, nfft = int(0.06 * rate), 1 << 16
+    freqs = np.fft.rfftfreq(nfft, 1 / rate)
+    cands = np.arange(60.0, 420.0, 0.25)
+    harmonics = np.arange(1, 7)
+    starts = range(0, len(x) - frame, frame // 2)
+    energy = np.array([np.sum(x[s : s + frame] ** 2) for s in starts])
+    found = []
+    for s, e in zip(starts, energy, strict=True):
+        if e < 0.1 * energy.max():
+            continue
+        spectrum = np.abs(np.fft.rfft(x[s : s + frame] * np.hanning(frame), nfft))
+        log = np.log(spectrum + 1e-9 * spectrum.max())
+        on = np.interp(np.outer(cands, harmonics), freqs, log).mean(axis=1)
+        between = np.interp(np.outer(cands, harmonics - 0.5), freqs, log).mean(axis=1)
+        found.append(cands[int(np.argmax(on - between))])
+    return float(np.median(found))
+
+
+def first_formants(x: Any, rate: int, order: int = 8, low: int = 8000) -> tuple[float, float]:
+    """F1 and F2: median over loud 25 ms frames of the LPC poles (autocorrelation method,
+    Levinson-Durbin, pre-emphasis) of the signal band-limited to 4 kHz. Order 8 fits the three
+    formants below 4 kHz and the glottal tilt; a higher order fits single harmonics instead."""
+    import numpy as np
+
+    n = int(len(x) * low / rate)
+    y = np.fft.irfft(np.fft.rfft(x)[: n // 2 + 1], n) * (n / len(x))
+    y = np.append(y[0], y[1:] - 0.97 * y[:-1])
+    frame = int(0.025 * low)
+    frames = [y[s : s + frame] * np.hamming(frame) for s in range(0, len(y) - frame, frame // 2)]
+    energy = np.array([np.sum(f * f) for f in frames])
+    found = []
+    for f, e in zip(frames, energy, strict=True):
+        if e < 0.1 * energy.max():
+            continue
+        r = np.correlate(f, f, "full")[frame - 1 : frame + order]
+        a, err = np.array([1.0]), r[0]
+        for i in range(1, order + 1):
+            k = -(r[i] + np.dot(a[1:], r[i - 1 : 0 : -1])) / err
+            a = np.concatenate([a, [0.0]]) + k * np.concatenate([a, [0.0]])[::-1]
+            err *= 1 - k * k
+        roots = [z for z in np.roots(a) if z.imag > 0]
+        poles = sorted((np.angle(z) * low / (2 * np.pi), -np.log(abs(z)) * low / np.pi) for z in roots)
+        formants = [f for f, bandwidth in poles if 150 < f < 3800 and bandwidth < 600]
+        if len(formants) >= 2:
+            found.append(formants[:2])
+    f1, f2 = np.median(np.array(found), axis=0)
+    return float(f1), float(f2)
+
+
+def pcm_array(chunk: Any) -> Any:
+    import numpy as np
+
+    return np.frombuffer(chunk.data, dtype="<i2").astype(np.float64) / 32768.0
+
+
+def test_male_voices_move_pitch_not_formants() -> None:
+    """Each male variant, rendered through the local gTTS server from a vowel of known formants:
+    F0 moves by the voice's semitones (±0.5) and F1, F2 by less than 5 %."""
+    import numpy as np
+
+    from .gtts_server import VOWEL_FORMANTS, vowel_mp3
+
+    with GttsServer(Behaviour(audio=vowel_mp3())) as srv, gtts_pointed_at(srv.url):
+        e = engine()
+        voices = e.voices("fr-FR")
+        anchor = e.synthesize("Aaah.", voices[0])
+        males = [(v, e.synthesize("Aaah.", v)) for v in voices if v.gender == "m"]
+    ref = pcm_array(anchor)
+    f0, (f1, f2) = median_f0(ref, 24000), first_formants(ref, 24000)
+    # The measurement itself finds the vowel that was served (so the comparisons below mean something).
+    assert 205 < f0 < 235
+    assert abs(f1 / VOWEL_FORMANTS[0][0] - 1) < 0.08 and abs(f2 / VOWEL_FORMANTS[1][0] - 1) < 0.08
+    assert len(males) == 3 and {v.pitch for v, _ in males} == {-6, -8}
+    for voice, chunk in males:
+        out = pcm_array(chunk)
+        moved = 12 * np.log2(median_f0(out, 24000) / f0)
+        g1, g2 = first_formants(out, 24000)
+        assert abs(moved - voice.pitch) <= 0.5, (voice.id, moved)
+        assert abs(g1 / f1 - 1) < 0.05 and abs(g2 / f2 - 1) < 0.05, (voice.id, g1, g2, f1, f2)
+        assert abs(len(chunk.data) - len(anchor.data)) < 0.01 * len(anchor.data)  # duration kept
+
+
+def test_formant_measure_sees_a_slowed_tape() -> None:
+    """The old way (asetrate + atempo) on the same vowel moves the measured formants with the pitch:
+    the measurement above can fail."""
+    import numpy as np
+
+    from bulletin.ffmpeg import decode_to_pcm
+
+    from .gtts_server import vowel_mp3
+
+    mp3 = vowel_mp3()
+    plain = decode_to_pcm("mp3", 24000, data=mp3)
+    factor = 2 ** (-6 / 12)
+    tape = f"asetrate={round(24000 * factor)},aresample=24000,atempo={1 / factor:.4f}"
+    taped = decode_to_pcm("mp3", 24000, data=mp3, filters=tape)
+
+    ref = np.frombuffer(plain, dtype="<i2") / 32768.0
+    low = np.frombuffer(taped, dtype="<i2") / 32768.0
+    (f1, f2), (g1, g2) = first_formants(ref, 24000), first_formants(low, 24000)
+    assert g1 / f1 < 0.8 and g2 / f2 < 0.8
+
+
+def test_male_voices_pitch_on_speech() -> None:
+    """On running speech (espeak-ng's, served as gTTS's MP3) the median F0 of each male variant,
+    by the project's own estimator (scripts/measure_voices.py), moves by its semitones (±0.5)."""
+    import math
+
+    from scripts.measure_voices import median_f0 as speech_f0
+
+    text = "Le conseil communal s'est réuni hier soir pour voter le budget de l'année prochaine."
+    with GttsServer() as srv, gtts_pointed_at(srv.url):
+        e = engine()
+        voices = e.voices("fr-FR")
+        found = {v.id: speech_f0(e.synthesize(text, v).data, 24000) for v in voices if v.pitch <= 0}
+    anchor = found[voices[0].id]
+    assert anchor is not None and 180 < anchor < 300
+    for v in voices:
+        if v.gender == "m":
+            f0 = found[v.id]
+            assert f0 is not None and abs(12 * math.log2(f0 / anchor) - v.pitch) <= 0.5, (v.id, f0, anchor)

@@ -29,6 +29,7 @@ _BUILTIN = {
     "espeak": "bulletin.engines.espeak:EspeakEngine",
     "gtts": "bulletin.engines.gtts:GttsEngine",
     "piper": "bulletin.engines.piper:PiperEngine",
+    "edge": "bulletin.engines.edge:EdgeEngine",
 }
 
 
@@ -104,6 +105,9 @@ class EngineConfig:
     workers: int | None = None
     """Batch worker processes sharing the machine (``--workers``; None: one per core). An
     in-process neural engine in a batch worker gives each process its share of the cores."""
+    edge_endpoint: str | None = None
+    """Base URL of Microsoft's Read Aloud service for the edge engine (a local server in tests);
+    None: ``BULLETIN_EDGE_ENDPOINT``, else Microsoft's own."""
 
 
 @runtime_checkable

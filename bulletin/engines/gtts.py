@@ -22,6 +22,7 @@ from ..errors import EngineError, EngineUnavailable, UnknownVoiceError
 from ..ffmpeg import decode_to_pcm
 from ..normalize.markup import split_languages
 from .base import AudioChunk, EngineConfig, Gender, Voice
+from .pitch import PITCH_METHOD, shift_pcm16
 from .ratelimit import RateLimiter, ThreadRateLimiter
 
 MAX_CHARS = 100  # gTTS's (and Google's) limit per request
@@ -88,12 +89,13 @@ class GttsEngine:
     def version(self) -> str:
         import gtts
 
-        return f"gTTS {getattr(gtts, '__version__', '?')}"
+        # The pitch method is part of the version, so clips shifted another way are not reused.
+        return f"gTTS {getattr(gtts, '__version__', '?')}, {PITCH_METHOD}"
 
     def voices(self, locale: str) -> tuple[Voice, ...]:
         """Google has one (female) voice per accent, so quote voices are that voice pitch-shifted:
-        a little for women, down 6-8 semitones for men (the shift lowers the formants with
-        the pitch, which reads as a larger, male speaker). Every quote voice is at least 2
+        a little for women, down 6-8 semitones for men. The shift keeps the formants (see
+        :mod:`.pitch`), so a man is a lower voice, not a slowed tape. Every quote voice is at least 2
         semitones from the anchor, and women and men alternate as in the other engines, so the
         offline fallback keeps each speaker's gender. f0_hz stays unknown: Google's audio cannot
         be measured offline (scripts/measure_voices.py --engine gtts measures it online)."""
@@ -215,15 +217,11 @@ class GttsEngine:
             for piece in merge_tokens(words)
         )
         filters = []
-        if voice.pitch:
-            factor = 2 ** (voice.pitch / 12)
-            filters += [
-                f"asetrate={round(SAMPLE_RATE * factor)}",
-                f"aresample={SAMPLE_RATE}",
-                f"atempo={1 / factor:.4f}",
-            ]
         tempo = rate / 0.7 if slow else rate  # gTTS's slow mode is roughly 0.7x
         if abs(tempo - 1.0) > 0.01:
             filters.append(f"atempo={min(2.0, max(0.5, tempo)):.4f}")
         pcm = decode_to_pcm("mp3", SAMPLE_RATE, data=mp3, filters=",".join(filters) or None)
+        if voice.pitch:
+            # Formants stay where they are (TD-PSOLA): a lower voice, not a slowed tape.
+            pcm = shift_pcm16(pcm, SAMPLE_RATE, voice.pitch)
         return AudioChunk(SAMPLE_RATE, 2, 1, pcm, engine=self.name)
