@@ -267,6 +267,7 @@ def test_a_rerun_compares_sizes_and_times_and_hashes_nothing(inputs: Path, tmp_p
                                                              monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     """Issue 13 defect 8: every batch run re-hashed every file it had ever made."""
     from bulletin import batch as batch_module
+    from bulletin.batch import plan as plan_module
     from bulletin.settings import Settings
 
     (inputs / "corrompu.txt").unlink()
@@ -274,8 +275,8 @@ def test_a_rerun_compares_sizes_and_times_and_hashes_nothing(inputs: Path, tmp_p
     code, _, stderr = batch(str(inputs), "-o", str(out))
     assert code == 0, stderr
     hashed: list[Path] = []
-    real = batch_module._sha256
-    monkeypatch.setattr(batch_module, "_sha256", lambda p: hashed.append(p) or real(p))
+    real = plan_module.sha256_of
+    monkeypatch.setattr(plan_module, "sha256_of", lambda p: hashed.append(p) or real(p))
     summary = batch_module.run_batch([str(inputs)], out, Settings(engine="espeak"))
     assert len(summary.unchanged) == 4 and not summary.made and hashed == []
     victim = next(out.glob("*.vtt"))

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import pytest
@@ -35,6 +37,40 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def show_of(folder: Path) -> dict[str, Any]:
+    db = sqlite3.connect(folder / ".bulletin-state.db")
+    try:
+        return dict(json.loads(db.execute("SELECT value FROM meta WHERE key = 'show'").fetchone()[0]))
+    finally:
+        db.close()
+
+
+def set_show(folder: Path, show: dict[str, Any]) -> None:
+    db = sqlite3.connect(folder / ".bulletin-state.db")
+    try:
+        with db:
+            db.execute("UPDATE meta SET value = ? WHERE key = 'show'", (json.dumps(show),))
+    finally:
+        db.close()
+
+
+def entries(folder: Path) -> dict[str, Any]:
+    db = sqlite3.connect(folder / ".bulletin-state.db")
+    try:
+        return {name: json.loads(entry) for name, entry in db.execute("SELECT name, entry FROM outputs")}
+    finally:
+        db.close()
+
+
+def set_entry(folder: Path, name: str, entry: Any) -> None:
+    db = sqlite3.connect(folder / ".bulletin-state.db")
+    try:
+        with db:
+            db.execute("UPDATE outputs SET entry = ? WHERE name = ?", (json.dumps(entry), name))
+    finally:
+        db.close()
+
+
 @pytest.fixture
 def folder(made: Path, tmp_path: Path) -> Path:
     out = tmp_path / "site"
@@ -62,9 +98,7 @@ def test_feed_reuses_what_the_batch_recorded(folder: Path) -> None:
 
 
 def test_feed_without_any_base_url_is_refused(folder: Path) -> None:
-    state = json.loads((folder / ".bulletin-state.json").read_text(encoding="utf-8"))
-    state["show"]["base_url"] = None
-    (folder / ".bulletin-state.json").write_text(json.dumps(state), encoding="utf-8")
+    set_show(folder, {**show_of(folder), "base_url": None})
     r = run_cli("feed", str(folder))
     assert r.returncode == 1 and "--base-url" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert not (folder / "feed.xml").exists()
@@ -84,10 +118,8 @@ def test_feed_is_rewritten_only_when_its_items_change(folder: Path) -> None:
     r = run_cli("feed", str(folder))
     assert r.returncode == 0 and "unchanged" in r.stdout
     assert (feed.read_bytes(), feed.stat().st_mtime_ns) == before
-    state = json.loads((folder / ".bulletin-state.json").read_text(encoding="utf-8"))
-    name = next(iter(state["outputs"]))
-    state["outputs"][name]["title"] = "Conseil renommé"
-    (folder / ".bulletin-state.json").write_text(json.dumps(state), encoding="utf-8")
+    name, entry = next(iter(entries(folder).items()))
+    set_entry(folder, name, {**entry, "title": "Conseil renommé"})
     assert "unchanged" not in run_cli("feed", str(folder)).stdout
     assert b"Conseil renomm" in feed.read_bytes()
 

@@ -173,9 +173,12 @@ def stories_from_feed(
         warnings = list(body.warnings) if body is not None else []
         title = str(entry.get("title") or "").strip() or None
         date = _entry_date(entry, warnings)
-        link = str(entry.get("link") or "").strip() or None
+        source = entry.get("link")
+        link = str(source or "").strip() or None
+        if link and not re.match(r"https?://", link, re.I):
+            link = None  # feedparser makes a link of a bare <guid> ("flux-1"): no page to fetch
         author = str(entry.get("author") or "").strip() or None
-        article = without_controls(Article(title, date, link, blocks, tuple(warnings), author))
+        article = without_controls(Article(title, date, source, blocks, tuple(warnings), author))
         if is_teaser(article.blocks) and link and fetcher is not None:
             try:
                 article = without_controls(_complete(key, link, article, fetcher))
