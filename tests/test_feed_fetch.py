@@ -42,7 +42,7 @@ BOULANGERIE = ("Une boulangerie coopérative ouvre à Ciney",
                "Le pain au levain y sera cuit au bois chaque matin dès six heures.")  # fmt: skip
 PASSERELLE = ("La passerelle de Jambes rouvre aux cyclistes",
               "Après huit mois de travaux, les cyclistes retrouvent la passerelle qui enjambe la Meuse.",
-              "Les garde-corps ont été rehaussés et un revêtement antidérapant posé sur toute la longueur.")  # fmt: skip
+              "Les garde-corps ont été rehaussés et un revêtement antidérapant posé sur le tablier.")  # fmt: skip
 VERGERS = ("Les vergers hautes tiges replantés en Famenne",
            "Mille deux cents pommiers et poiriers d'anciennes variétés ont été plantés cet hiver.",
            "Les agriculteurs recevront une prime pour chaque arbre entretenu pendant quinze ans.")  # fmt: skip
@@ -97,7 +97,7 @@ def routes(base: str) -> dict[str, tuple[str, bytes]]:
     ]  # fmt: skip
     xml = ['<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
            'xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/">'
-           "<channel><title>Le Courrier de Test</title><link>" + base + "/</link><description>Tests</description>"]  # fmt: skip
+           f"<channel><title>Le Courrier de Test</title><link>{base}/</link><description>Tests</description>"]
     for n, (guid, title, text, path) in enumerate(items, 1):
         xml.append(f"<item><guid isPermaLink='false'>{guid}</guid><title>{title}</title><link>{base}{path}</link>"
                    f"<pubDate>Mon, {n:02d} Nov 2026 07:00:00 GMT</pubDate><dc:creator>Rédaction {n}</dc:creator>"
@@ -142,7 +142,7 @@ def site() -> Iterator[Site]:
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (the slow page)
 
-        def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+        def do_GET(self) -> None:  # the name http.server calls
             s: Site = state["site"]
             with s.lock:
                 s.times.append(time.monotonic())
