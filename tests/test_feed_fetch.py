@@ -249,3 +249,30 @@ def test_teasers_and_titles() -> None:
     assert is_teaser((Block("paragraph", long_text + "…"),))
     assert same_story("Les cigognes reviennent à Virelles", "Les cigognes reviennent à Virelles - Le Courrier")
     assert not same_story("La piscine de Marche ferme en février", "Page introuvable")
+
+
+def test_last_modified_is_enough_for_a_conditional_get_and_old_entries_are_pruned(tmp_path: Path) -> None:
+    """A server that sends Last-Modified but no ETag (Python's own file server) answers 304 too."""
+    from bulletin.errors import ArticleError
+    from bulletin.readers.http import Fetcher, HttpCache
+
+    from .conftest import served
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "robots.txt").write_text("User-agent: bulletin\nDisallow: /cache/\n", encoding="utf-8")
+    (site / "page.html").write_bytes(page(*CIGOGNES))
+    (site / "cache").mkdir()
+    (site / "cache" / "x.html").write_bytes(page(*VERGERS))
+    cache = HttpCache(tmp_path / "http")
+    with served(site) as url:
+        fetcher = Fetcher(cache, delay=0)
+        first = fetcher.get(f"{url}/page.html")
+        again = Fetcher(cache, delay=0).get(f"{url}/page.html")  # a later run
+        with pytest.raises(ArticleError, match=r"disallowed by the site's robots\.txt$"):
+            fetcher.get(f"{url}/cache/x.html")
+    assert not first.cached and again.cached and again.data == first.data == page(*CIGOGNES)
+    assert fetcher.stats.refused_by_robots == [f"{url}/cache/x.html"]
+    assert cache.prune(older_than=3600) == 0
+    assert cache.prune(older_than=-1) == 4  # robots.txt and the page: validators and body each
+    assert not list((tmp_path / "http").iterdir())

@@ -145,6 +145,8 @@ def run_batch(
         stories, failures = collect(inputs, fetcher=fetcher)
         summary = Summary(failed=[(f.key, f.reason) for f in failures], out_dir=out_dir)
         summary.fetched = (fetcher.stats.downloaded, fetcher.stats.not_modified)
+        if fetcher.cache is not None:
+            fetcher.cache.prune()
         summary.warnings = [f"{s.key}: {w}" for s in stories for w in s.article.warnings]
         jobs = plan(stories, settings, outputs, today)
         try:

@@ -195,6 +195,27 @@ class HttpCache:
             return None
         return {str(k): str(v) for k, v in meta.items()}, body
 
+    def touch(self, url: str) -> None:
+        """Mark an entry as still in use (the server said it has not changed)."""
+        for path in self._paths(url):
+            with contextlib.suppress(OSError):
+                os.utime(path)
+
+    def prune(self, older_than: float = 30 * 86400) -> int:
+        """Remove entries no run has used for ``older_than`` seconds (articles leave the feed;
+        their pages need not be kept). Returns how many files went."""
+        removed = 0
+        limit = time.time() - older_than
+        with contextlib.suppress(OSError), os.scandir(self.root) as entries:
+            for entry in entries:
+                if not entry.name.endswith((".json", ".body", ".part")):
+                    continue
+                with contextlib.suppress(OSError):
+                    if entry.stat(follow_symlinks=False).st_mtime < limit:
+                        os.unlink(entry.path)
+                        removed += 1
+        return removed
+
     def put(self, url: str, headers: Message, body: bytes) -> None:
         etag, modified = headers.get("ETag"), headers.get("Last-Modified")
         if not etag and not modified:
@@ -270,6 +291,8 @@ class Fetcher:
         answer = _get(url, self.timeout, self.max_bytes, self.max_seconds, headers)
         if answer.status == 304 and cached is not None:
             self.stats.not_modified += 1
+            if self.cache is not None:
+                self.cache.touch(url)
             return Download(url, cached[1], cached[0].get("content_type", ""), cached=True)
         if answer.status == 304:  # never asked for: a confused server
             raise ArticleError(f"cannot download {url}: HTTP 304 for a request that was not conditional")
