@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..atomic import check_writable_dir
-from ..errors import OutputError
+from ..errors import ConfigError, OutputError
 from ..readers.http import Fetcher, HttpCache
 from ..settings import Settings
 from ..sources import Story, collect
@@ -134,6 +134,9 @@ def run_batch(
     """Collect, plan, make what changed, and record it. Jobs run in worker processes, or on
     ``runner`` (a connected cluster: the caller chooses it, so that this package never imports
     the cluster's)."""
+    if settings.cluster and runner is None:
+        raise ConfigError("a cluster batch needs its runner: connect bulletin.cluster.Cluster(address) and "
+                          "pass it as run_batch(..., runner=cluster)")  # fmt: skip
     prepare(out_dir, settings)
     today = today or dt.date.today().isoformat()
     # The state is opened (and a JSON state migrated) before anything is downloaded: a damaged
