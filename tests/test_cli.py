@@ -116,7 +116,8 @@ def test_every_file_setting_can_go_in_bulletin_toml(tmp_path: Path) -> None:
               "rate": "0.9", "pause_scale": "1.2", "outputs": '"mp3,srt"', "intro": '"i.mp3"', "outro": '"o.mp3"',
               "music": '"m.mp3"', "cover": '"c.png"', "show": '"Le Journal"', "author": '"La rédaction"',
               "base_url": '"https://x/"', "transitions": '["Autre sujet.", "Et maintenant."]',
-              "edition": '"daily"', "workers": "2", "cluster": '"local:2"'}  # fmt: skip
+              "edition": '"daily"', "workers": "2", "cluster": '"local:2"',
+              "fetch_delay": "2", "fetch_timeout": "10"}  # fmt: skip
     table = '[speaker_voices]\n"Anne Lemaire" = "espeak:fr+f3"\n'
     file_fields = {f.name for f in declared() if f.metadata["file"]}
     assert set(values) | {"speaker_voices"} == file_fields  # a new setting must be added here too
