@@ -332,3 +332,33 @@ def test_the_batch_package_never_imports_the_cluster() -> None:
             elif isinstance(node, ast.Import):
                 imported.update(a.name for a in node.names)
     assert imported and not any(name.endswith("cluster") or ".cluster." in name for name in imported), imported
+
+
+def test_a_runner_that_refuses_before_any_work_leaves_no_state(tmp_path: Path) -> None:
+    """The cluster is a runner the caller passes in; one that stops the batch before any job (a
+    worker that cannot reach the folder) leaves nothing behind, not even an empty state."""
+    from collections.abc import Sequence
+    from typing import Any
+
+    from bulletin.batch import Job, run_batch
+    from bulletin.settings import Settings
+
+    class Refusing:
+        def __init__(self) -> None:
+            self.asked: list[str] = []
+
+        def run(self, todo: Sequence[Job], out_dir: Path, settings: Settings, engine: str, finished: Any) -> None:
+            self.asked = [j.name for j in todo]
+            raise ConfigError("worker w0 cannot reach the output folder")
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(article("Conseil", "2026-11-27", "Anne Lemaire", 1), encoding="utf-8")
+    out = tmp_path / "out"
+    runner = Refusing()
+    with pytest.raises(ConfigError, match="cannot reach"):
+        run_batch([str(src)], out, Settings(engine="espeak", cluster="tcp://127.0.0.1:1"), runner=runner)
+    assert runner.asked == ["2026-11-27-conseil.mp3"]
+    assert sorted(p.name for p in out.iterdir()) == []
+    with pytest.raises(ConfigError, match="needs its runner"):  # never a quiet local run instead
+        run_batch([str(src)], out, Settings(engine="espeak", cluster="tcp://127.0.0.1:1"))

@@ -155,10 +155,10 @@ def run_batch(
         try:
             _run(jobs, stories, out_dir, settings, store, outputs, summary, progress, runner)
         finally:
-            _record_items(store, stories, failures, jobs, summary)
             remove_stale_locks(out_dir)
             if summary.made:
                 _prune_cache(settings)
+        _record_items(store, stories, failures, jobs, summary)
     return summary
 
 

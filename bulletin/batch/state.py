@@ -82,30 +82,35 @@ def exists(folder: Path) -> bool:
 
 
 class StateStore:
-    """The state of one batch folder. Use it as a context manager (it holds a connection)."""
+    """The state of one batch folder. Use it as a context manager (it holds a connection).
+
+    A folder no batch recorded anything in gets its database with the first write, not when it
+    is opened: a batch that stops before making anything (an unreachable cluster) leaves no trace.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.path = folder / STATE_DB
         self._db: sqlite3.Connection | None = None
-        try:
+        self._closed = False
+        if exists(folder):
             self._open()
-        except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"
-            self.close()
-            raise _damaged(self.path, str(exc)) from exc
-        except OSError as exc:
-            self.close()
-            raise _damaged(self.path, exc.strerror or str(exc)) from exc
 
     # --- opening -----------------------------------------------------------------------------
 
-    def _open(self) -> None:
-        legacy = self.folder / STATE_NAME
-        if not self.path.exists() and legacy.exists():
-            with locked(self.folder):
-                if not self.path.exists():  # another run may have moved it in while this one waited
-                    self._migrate(legacy)
-        self._db = self._connect(self.path)
+    def _open(self) -> sqlite3.Connection:
+        try:
+            legacy = self.folder / STATE_NAME
+            if not self.path.exists() and legacy.exists():
+                with locked(self.folder):
+                    if not self.path.exists():  # another run may have moved it in while this one waited
+                        self._migrate(legacy)
+            self._db = self._connect(self.path)
+        except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"
+            raise _damaged(self.path, str(exc)) from exc
+        except OSError as exc:
+            raise _damaged(self.path, exc.strerror or str(exc)) from exc
+        return self._db
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
@@ -158,11 +163,13 @@ class StateStore:
 
     @property
     def db(self) -> sqlite3.Connection:
-        if self._db is None:
+        """The connection, the database created if this is the folder's first write."""
+        if self._closed:
             raise OutputError(f"the batch state {self.path} is closed")
-        return self._db
+        return self._db if self._db is not None else self._open()
 
     def close(self) -> None:
+        self._closed = True
         if self._db is not None:
             self._db.close()
             self._db = None
@@ -200,6 +207,8 @@ class StateStore:
         return {row[0]: dict(zip(names, row[1:], strict=True)) for row in rows}
 
     def _rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
+        if self._db is None and not self._closed:
+            return []  # nothing recorded yet (and nothing created for reading it)
         try:
             return self.db.execute(sql, args).fetchall()
         except sqlite3.DatabaseError as exc:
@@ -235,6 +244,8 @@ class StateStore:
 
     def backup(self) -> None:
         """Copy the state to ``.bulletin-state.db.bak`` (once per batch, before it writes)."""
+        if self._db is None:
+            return  # nothing recorded yet: nothing to keep
         target = self.path.with_name(self.path.name + BACKUP_SUFFIX)
         tmp = target.with_name(f"{target.name}.{os.getpid()}.part")
         try:
