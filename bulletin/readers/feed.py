@@ -107,7 +107,7 @@ def same_story(item_title: str | None, page_title: str | None) -> bool:
     return len(item & page) / len(item) >= _TITLE_SHARE
 
 
-def _complete(key: str, link: str, item: Article, fetcher: Fetcher) -> Article:
+def _complete(link: str, item: Article, fetcher: Fetcher) -> Article:
     """The item's story read from its page; the item itself (with a warning) when the page is
     not the story. Raises :class:`ArticleError` when the page cannot be had."""
     download = fetcher.get(link)
@@ -125,10 +125,11 @@ def _complete(key: str, link: str, item: Article, fetcher: Fetcher) -> Article:
     elif _words(page.blocks) <= teaser_words:
         reason = f"it holds fewer words ({_words(page.blocks)}) than the feed's teaser ({teaser_words})"
     if reason is not None or page is None:
-        if not item.blocks:
+        own = _without_read_more(item.blocks)
+        if not own:
             raise ArticleError(f"the page {link} is not the story ({reason}) and the feed item has no text")
         note = f"the page {link} is not the story ({reason}): read the feed's text instead"
-        return replace(item, blocks=_without_read_more(item.blocks) or item.blocks, warnings=(*item.warnings, note))
+        return replace(item, blocks=own, warnings=(*item.warnings, note))
     return replace(
         page,
         title=item.title or page.title,
@@ -182,7 +183,7 @@ def stories_from_feed(
         article = without_controls(Article(title, date, source, blocks, tuple(warnings), author))
         if is_teaser(article.blocks) and link and fetcher is not None:
             try:
-                article = without_controls(_complete(key, link, article, fetcher))
+                article = without_controls(_complete(link, article, fetcher))
             except ArticleError as exc:
                 failures.append(Failure(key, str(exc)))
                 continue
