@@ -450,3 +450,19 @@ def test_front_matter_read_by_yaml_and_toml_parsers() -> None:
     # not YAML, so not front matter: its line is read as a header line, as it would be without the rules
     broken = parse_markdown("---\ntitle: [pas fermé\n---\nUn texte.")
     assert (broken.title, [b.text for b in broken.blocks]) == ("[pas fermé", ["Un texte."])
+
+
+def test_standard_input_without_end_is_refused_in_one_line(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "BULLETIN_DEBUG"}
+    with open("/dev/zero", "rb") as zeros:
+        r = subprocess.run([sys.executable, "-m", "bulletin", "make", "-", "-o", str(tmp_path / "s.mp3"),
+                            "--engine", "espeak"], stdin=zeros, capture_output=True, text=True, env=env,
+                           timeout=120)  # fmt: skip
+    assert r.returncode == 1 and r.stderr.strip().splitlines() == [
+        "bulletin: error: standard input holds more than 50 MB; articles up to 50 MB are read"
+    ], r.stderr
+    assert not list(tmp_path.iterdir())
