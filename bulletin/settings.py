@@ -160,6 +160,11 @@ class Settings:
     cluster: str | None = option(None, "--cluster", metavar="ADDRESS", commands=BATCH, output=False,
                                  help="Run on a Dask cluster: tcp://HOST:8786, or local:N for N local workers "
                                       "(needs pip install 'bulletin[cluster]').")  # fmt: skip
+    fetch_delay: float = option(1.0, "--fetch-delay", metavar="SECONDS", commands=BATCH, output=False,
+                                help="Pause between two downloads from one site (feeds and the pages their "
+                                     "items link to); a longer Crawl-delay in its robots.txt wins.")  # fmt: skip
+    fetch_timeout: float = option(15.0, "--fetch-timeout", metavar="SECONDS", commands=BATCH, output=False,
+                                  help="Give up on a site that does not answer within this time.")  # fmt: skip
 
     def check(self) -> Settings:
         """Raise :class:`OptionError` for a value out of range or unknown; returns self for chaining."""
@@ -181,6 +186,10 @@ class Settings:
             raise OptionError("workers must be at least 1")
         if not 0 < self.requests_per_second <= 1000:
             raise OptionError(f"requests per second {self.requests_per_second} is out of range: use 0.1 to 1000")
+        if not 0 <= self.fetch_delay <= 600:
+            raise OptionError(f"fetch delay {self.fetch_delay} is out of range: use 0 to 600 seconds")
+        if not 0 < self.fetch_timeout <= 600:
+            raise OptionError(f"fetch timeout {self.fetch_timeout} is out of range: use 0.1 to 600 seconds")
         if self.edition not in ("per-article", "daily"):
             raise OptionError(f"unknown edition {self.edition!r}; choose per-article or daily")
         if self.engine != "auto" and self.engine not in available_engines():

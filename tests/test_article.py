@@ -364,3 +364,105 @@ def test_hostile_html_gives_text_or_an_article_error(monkeypatch: pytest.MonkeyP
 )
 def test_format_sniffing(text: str, fmt: str) -> None:
     assert sniff_format(text) == fmt
+
+
+# --- issue 23 defect 2: reads are bounded for files that are not regular -------------------------
+
+
+def _make(*args: str) -> tuple[int, str, int]:
+    """``bulletin make`` in a subprocess: exit code, stderr, and the peak memory in KiB of the
+    largest child this test process has had (this one included)."""
+    import os
+    import resource
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "BULLETIN_DEBUG"}
+    r = subprocess.run([sys.executable, "-m", "bulletin", "make", *args, "--engine", "espeak"],
+                       capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
+    return r.returncode, r.stderr, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+
+def test_dev_zero_is_refused_in_one_line_with_bounded_memory(tmp_path: Path) -> None:
+    code, err, peak_kib = _make("/dev/zero", "-o", str(tmp_path / "z.mp3"))
+    message = "bulletin: error: /dev/zero holds more than 50 MB; articles up to 50 MB are read"
+    assert code == 1 and err.strip().splitlines() == [message], err
+    assert peak_kib < 400 * 1024  # the limit and a chunk, not the device's endless zeros
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_fifo_fed_without_end_is_refused_and_one_that_ends_is_read(tmp_path: Path) -> None:
+    import os
+    import threading
+
+    fifo = tmp_path / "article.fifo"
+    os.mkfifo(fifo)
+    stop = threading.Event()
+
+    def endless() -> None:
+        try:
+            with open(fifo, "wb") as fh:
+                while not stop.is_set():
+                    fh.write(b"Une phrase sans fin. " * 4096)
+        except BrokenPipeError:
+            pass  # the reader gave up: as it should
+
+    writer = threading.Thread(target=endless)
+    writer.start()
+    try:
+        code, err, _ = _make(str(fifo), "-o", str(tmp_path / "f.mp3"))
+    finally:
+        stop.set()
+        writer.join(30)
+    assert not writer.is_alive()
+    assert code == 1 and "article.fifo holds more than 50 MB" in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "f.mp3").exists()
+    # A FIFO that ends is an article like any other.
+    short = threading.Thread(target=lambda: fifo.write_bytes(b"Un court article venu d'un tube.\n"))
+    short.start()
+    try:
+        assert read_article(fifo).blocks[0].text == "Un court article venu d'un tube."
+    finally:
+        short.join(30)
+
+
+def test_the_time_in_an_article_header_is_metadata_not_narration() -> None:
+    """Issue 22: the header's <time> was read aloud, and became the feed item's description."""
+    art = parse_html(
+        "<html><body><article><header><h1>Le pont de Dinant rouvre</h1><p>Publié le "
+        "<time datetime='2026-11-27'>27 novembre 2026 à 8 h</time></p></header>"
+        "<p>Le pont a rouvert le <time>12 mars</time> après des travaux.</p></article></body></html>"
+    )
+    assert art.date == "2026-11-27"
+    texts = [b.text for b in art.blocks]
+    assert not any("27 novembre" in t for t in texts)
+    assert texts[-1] == "Le pont a rouvert le 12 mars après des travaux."  # a <time> in the story is read
+
+
+def test_front_matter_read_by_yaml_and_toml_parsers() -> None:
+    yaml_art = parse_markdown("---\ntitle: 'L''été à Namur'\ndate: 2019-13-45\nauthor: Anne Lemaire\n"
+                              "tags: [ville, été]\n---\nUn texte.")  # fmt: skip
+    assert (yaml_art.title, yaml_art.date, yaml_art.author) == ("L'été à Namur", None, "Anne Lemaire")
+    assert any("2019-13-45" in w for w in yaml_art.warnings)  # the impossible date is said, the block kept
+    assert [b.text for b in yaml_art.blocks] == ["Un texte."]
+    toml_art = parse_text('+++\ntitle = "En TOML"\ndate = 2026-03-22\nauthor = "Paul Girard"\n+++\nUn texte.')
+    assert (toml_art.title, toml_art.date, toml_art.author) == ("En TOML", "2026-03-22", "Paul Girard")
+    # not YAML, so not front matter: its line is read as a header line, as it would be without the rules
+    broken = parse_markdown("---\ntitle: [pas fermé\n---\nUn texte.")
+    assert (broken.title, [b.text for b in broken.blocks]) == ("[pas fermé", ["Un texte."])
+
+
+def test_standard_input_without_end_is_refused_in_one_line(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "BULLETIN_DEBUG"}
+    with open("/dev/zero", "rb") as zeros:
+        r = subprocess.run([sys.executable, "-m", "bulletin", "make", "-", "-o", str(tmp_path / "s.mp3"),
+                            "--engine", "espeak"], stdin=zeros, capture_output=True, text=True, env=env,
+                           timeout=120)  # fmt: skip
+    assert r.returncode == 1 and r.stderr.strip().splitlines() == [
+        "bulletin: error: standard input holds more than 50 MB; articles up to 50 MB are read"
+    ], r.stderr
+    assert not list(tmp_path.iterdir())

@@ -267,6 +267,7 @@ def test_a_rerun_compares_sizes_and_times_and_hashes_nothing(inputs: Path, tmp_p
                                                              monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     """Issue 13 defect 8: every batch run re-hashed every file it had ever made."""
     from bulletin import batch as batch_module
+    from bulletin.batch import plan as plan_module
     from bulletin.settings import Settings
 
     (inputs / "corrompu.txt").unlink()
@@ -274,11 +275,90 @@ def test_a_rerun_compares_sizes_and_times_and_hashes_nothing(inputs: Path, tmp_p
     code, _, stderr = batch(str(inputs), "-o", str(out))
     assert code == 0, stderr
     hashed: list[Path] = []
-    real = batch_module._sha256
-    monkeypatch.setattr(batch_module, "_sha256", lambda p: hashed.append(p) or real(p))
+    real = plan_module.sha256_of
+    monkeypatch.setattr(plan_module, "sha256_of", lambda p: hashed.append(p) or real(p))
     summary = batch_module.run_batch([str(inputs)], out, Settings(engine="espeak"))
     assert len(summary.unchanged) == 4 and not summary.made and hashed == []
     victim = next(out.glob("*.vtt"))
     victim.write_text(victim.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # touched: now it is hashed
     summary = batch_module.run_batch([str(inputs)], out, Settings(engine="espeak"))
     assert hashed and len(summary.made) == 1
+
+
+def test_jobs_never_prune_the_clip_cache_the_coordinator_does_once_at_the_end(tmp_path: Path) -> None:
+    """Issue 23 point 4: with --cache-max-size each worker pruned after its own article, removing
+    clips another worker was about to mix. A job leaves the cache alone; the batch prunes at the end."""
+    import os
+
+    from bulletin import batch as batch_module
+    from bulletin.batch.plan import plan
+    from bulletin.cache import ClipCache
+    from bulletin.settings import Settings
+    from bulletin.sources import collect
+
+    cache = tmp_path / "cache"
+    old = cache / "ab" / ("ab" + "0" * 62 + ".clip")  # a clip of an earlier run, the least recently used
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"\0" * 4096)
+    os.utime(old, (1_000_000_000, 1_000_000_000))
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(article("Conseil élargi", "2026-11-27", "Anne Lemaire", 5), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    settings = Settings(engine="espeak", cache_dir=cache, cache_max_size="1K")
+    stories, _ = collect([str(src)])
+    (job,) = plan(stories, settings, {}, "2026-11-27")
+    entry = batch_module.run_job(job, str(out), settings, "espeak")
+    assert entry["engine"] == "espeak" and old.exists()  # the job pruned nothing
+    assert ClipCache(cache).stats().entries > 1
+    (src / "b.txt").write_text(article("Conseil restreint", "2026-11-28", "Paul Girard", 6), encoding="utf-8")
+    summary = batch_module.run_batch([str(src)], out, settings)
+    assert summary.made and not summary.failed
+    assert not old.exists() and ClipCache(cache).stats().bytes <= 1024  # pruned once, at the end
+
+
+def test_the_batch_package_never_imports_the_cluster() -> None:
+    """Issue 24: batch.py and cluster.py imported each other; the cluster now imports batch only."""
+    import ast
+
+    root = Path(__file__).resolve().parent.parent / "bulletin" / "batch"
+    imported = set()
+    for module in root.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                imported.add("." * node.level + (node.module or ""))
+                imported.update(f"{'.' * node.level}{node.module or ''}.{a.name}" for a in node.names)
+            elif isinstance(node, ast.Import):
+                imported.update(a.name for a in node.names)
+    assert imported and not any(name.endswith("cluster") or ".cluster." in name for name in imported), imported
+
+
+def test_a_runner_that_refuses_before_any_work_leaves_no_state(tmp_path: Path) -> None:
+    """The cluster is a runner the caller passes in; one that stops the batch before any job (a
+    worker that cannot reach the folder) leaves nothing behind, not even an empty state."""
+    from collections.abc import Sequence
+    from typing import Any
+
+    from bulletin.batch import Job, run_batch
+    from bulletin.settings import Settings
+
+    class Refusing:
+        def __init__(self) -> None:
+            self.asked: list[str] = []
+
+        def run(self, todo: Sequence[Job], out_dir: Path, settings: Settings, engine: str, finished: Any) -> None:
+            self.asked = [j.name for j in todo]
+            raise ConfigError("worker w0 cannot reach the output folder")
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(article("Conseil", "2026-11-27", "Anne Lemaire", 1), encoding="utf-8")
+    out = tmp_path / "out"
+    runner = Refusing()
+    with pytest.raises(ConfigError, match="cannot reach"):
+        run_batch([str(src)], out, Settings(engine="espeak", cluster="tcp://127.0.0.1:1"), runner=runner)
+    assert runner.asked == ["2026-11-27-conseil.mp3"]
+    assert sorted(p.name for p in out.iterdir()) == []
+    with pytest.raises(ConfigError, match="needs its runner"):  # never a quiet local run instead
+        run_batch([str(src)], out, Settings(engine="espeak", cluster="tcp://127.0.0.1:1"))

@@ -117,7 +117,7 @@ def test_every_file_setting_can_go_in_bulletin_toml(tmp_path: Path) -> None:
               "music": '"m.mp3"', "cover": '"c.png"', "show": '"Le Journal"', "author": '"La rédaction"',
               "base_url": '"https://x/"', "transitions": '["Autre sujet.", "Et maintenant."]',
               "edition": '"daily"', "workers": "2", "cluster": '"local:2"',
-              "anchor_voice": '"piper:fr_FR-tom-medium"'}  # fmt: skip
+              "anchor_voice": '"piper:fr_FR-tom-medium"', "fetch_delay": "2", "fetch_timeout": "10"}  # fmt: skip
     values["edge_endpoint"] = '"http://127.0.0.1:9/readaloud"'
     table = '[speaker_voices]\n"Anne Lemaire" = "espeak:fr+f3"\n'
     file_fields = {f.name for f in declared() if f.metadata["file"]}

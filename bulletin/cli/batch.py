@@ -44,8 +44,15 @@ def batch(
     """
     from ..batch import run_batch
 
-    with progress_bar("Bulletins", "made", show_progress(quiet)) as tick:
-        summary = run_batch(inputs, out, settings, progress=tick)
+    if settings.cluster:
+        from ..cluster import Cluster
+
+        # Connected before anything is written: an unreachable scheduler leaves no trace.
+        with Cluster(settings.cluster) as cluster, progress_bar("Bulletins", "made", show_progress(quiet)) as tick:
+            summary = run_batch(inputs, out, settings, progress=tick, runner=cluster)
+    else:
+        with progress_bar("Bulletins", "made", show_progress(quiet)) as tick:
+            summary = run_batch(inputs, out, settings, progress=tick)
     if summary.engine:
         say_engine(summary.engine, summary.reason)
     warn(summary.warnings)
@@ -62,7 +69,9 @@ def batch(
 def _publish(folder: Path, target: Path, settings: Settings) -> None:
     from ..batch import publish_feed
 
-    changed = publish_feed(folder, target, settings)
+    warnings: list[str] = []
+    changed = publish_feed(folder, target, settings, warnings)
+    warn(warnings)
     typer.echo(f"feed       {target}" + ("" if changed else " (unchanged)"))
 
 
