@@ -166,16 +166,31 @@ class Runtime:
 
 
 def _config_key(config: EngineConfig) -> tuple[Any, ...]:
-    """What tells two engine configurations apart (a limiter by identity: it is shared state)."""
+    """What tells two engine configurations apart. A rate limiter is shared state: two that
+    share their state (the same file, or the same cluster-wide name, at the same rate) are the
+    same limiter, as they are when a batch sends one to each job of a worker (unpickled anew
+    each time); any other is told apart by identity."""
     out: list[Any] = []
     for f in dataclasses.fields(config):
         value = getattr(config, f.name)
-        try:
-            hash(value)
-        except TypeError:
-            value = id(value)
-        out.append(value if f.name != "limiter" else id(value))
+        if f.name == "limiter":
+            value = _limiter_key(value)
+        else:
+            try:
+                hash(value)
+            except TypeError:
+                value = id(value)
+        out.append(value)
     return tuple(out)
+
+
+def _limiter_key(limiter: Any) -> Any:
+    if limiter is None:
+        return None
+    shared = getattr(limiter, "path", None) or getattr(limiter, "name", None)
+    if shared is not None:
+        return (type(limiter).__name__, str(shared), getattr(limiter, "interval", None))
+    return id(limiter)
 
 
 _process: tuple[int, Runtime] | None = None  # (pid, runtime): a forked child builds its own

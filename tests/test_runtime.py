@@ -214,3 +214,53 @@ def test_a_script_date_never_names_a_path(tmp_path: Path) -> None:
     assert found == ["s.json", "studio", "studio/out"]
     schema = json.loads(run_cli("script", "--schema").stdout)
     assert schema["properties"]["date"]["pattern"] == r"^\d{4}(-\d{2}(-\d{2})?)?$"
+
+
+# --- one runtime per batch worker ----------------------------------------------------------------
+
+SITECUSTOMIZE = """
+import os, onnxruntime
+_init = onnxruntime.InferenceSession.__init__
+def _counted(self, *args, **kwargs):
+    with open(os.environ["LOAD_LOG"], "a") as fh:
+        fh.write(f"{os.getpid()}\\n")
+    _init(self, *args, **kwargs)
+onnxruntime.InferenceSession.__init__ = _counted
+"""
+
+TOWNS = ["Namur", "Liège", "Mons", "Arlon", "Wavre", "Hasselt", "Gand", "Bruges"]
+
+
+def test_a_batch_worker_loads_each_piper_model_once(tmp_path: Path) -> None:
+    """Every ONNX session the batch creates is logged (a sitecustomize hook in each process): with
+    two workers and two models, at most four loads for eight articles, not one per article."""
+    pytest.importorskip("onnxruntime")
+    from .tiny_piper import write_voice
+
+    voices = tmp_path / "voices"
+    write_voice(voices, "fr_FR-siwis-medium", tones=[215.0])
+    write_voice(voices, "fr_FR-tom-medium", tones=[115.0])
+    src = tmp_path / "in"
+    src.mkdir()
+    for i, town in enumerate(TOWNS):
+        (src / f"{i}.txt").write_text(
+            f"title: Le marché de {town}\ndate: 2026-11-0{i + 1}\n\nLe marché de {town} rouvre samedi. "
+            f"« Nous attendions ce jour », confie Marie Dubois. « Les clients reviennent », ajoute Paul Martin.\n",
+            encoding="utf-8",
+        )
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
+    log = tmp_path / "loads.log"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hook), str(ROOT)]), "LOAD_LOG": str(log)}
+    env.pop("BULLETIN_DEBUG", None)
+    r = subprocess.run([sys.executable, "-m", "bulletin", "batch", str(src), "-o", str(tmp_path / "out"), "-q",
+                        "--engine", "piper", "--voices-dir", str(voices), "-w", "2", "--no-cache"],
+                       capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert len(list((tmp_path / "out").glob("*.mp3"))) == len(TOWNS)
+    loads = log.read_text().split()
+    per_process = {pid: loads.count(pid) for pid in set(loads)}
+    # The coordinator may load models to list the voices; each worker loads each model once.
+    assert all(n <= 2 for n in per_process.values()), per_process
+    assert len(loads) <= 3 * 2, per_process

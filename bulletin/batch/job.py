@@ -47,23 +47,27 @@ def run_job(job: Job, folder: str, settings: Settings, engine_name: str, limiter
 
 def _make(job: Job, folder: str, settings: Settings, engine_name: str, limiter: Any) -> dict[str, Any]:
     from ..normalize import load_lexicon
-    from ..pipeline import engine_for, make_bulletin, render_script
+    from ..pipeline import render_script
     from ..presets import get_preset
+    from ..runtime import process_runtime
     from ..script import TRANSITIONS, build_edition
 
+    # The worker's runtime: its engines (a Piper model, the espeak library) are loaded on the
+    # first job and serve every later one; each job gets its own cache and fallback wrappers.
+    runtime = process_runtime(settings)
     target = Path(folder) / job.name
-    engine, _ = engine_for(replace(settings, engine=engine_name), limiter)
     if settings.edition == "per-article":
-        result = make_bulletin(job.stories[0].article, target, settings, engine=engine)
+        result = runtime.make(job.stories[0].article, target, settings, engine_name=engine_name, limiter=limiter)
     else:
         articles: list[Article] = [s.article for s in job.stories]
-        script = build_edition(
-            articles, engine.voices(settings.locale), show=settings.show or DEFAULT_SHOW, date=job.date,
-            locale=settings.locale, lexicon=load_lexicon(settings.lexicon), speaker_voices=settings.speaker_voices,
-            announce_quotes=settings.announce_quotes or get_preset(settings.preset).announce_quotes,
-            transitions=settings.transitions or TRANSITIONS,
-        )  # fmt: skip
-        result = render_script(script, target, settings, engine)
+        with runtime.stack(settings, limiter, engine_name=engine_name) as stack:
+            script = build_edition(
+                articles, stack.engine.voices(settings.locale), show=settings.show or DEFAULT_SHOW, date=job.date,
+                locale=settings.locale, lexicon=load_lexicon(settings.lexicon), speaker_voices=settings.speaker_voices,
+                announce_quotes=settings.announce_quotes or get_preset(settings.preset).announce_quotes,
+                transitions=settings.transitions or TRANSITIONS,
+            )  # fmt: skip
+            result = render_script(script, target, settings, stack.engine)
     files = {p.name: file_facts(p) for p in result.files.values() if p.is_file()}
     return {
         "key": job.key,
