@@ -34,7 +34,7 @@ class Running:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             state: dict[str, object] = client.get(f"/api/jobs/{job}").json()
-            if state["state"] != "running":
+            if state["state"] not in ("queued", "running"):
                 return state
             time.sleep(0.3)
         raise AssertionError(f"render {job} still running after {timeout} s")

@@ -39,6 +39,14 @@ def studio(
             "also read from BULLETIN_STUDIO_TOKEN.",
         ),
     ] = None,
+    max_segments: Annotated[
+        int,
+        typer.Option("--max-segments", metavar="N", help="Refuse articles whose script has more segments."),
+    ] = 2000,
+    preview_limit: Annotated[
+        float,
+        typer.Option("--preview-limit", metavar="SECONDS", help="Longest preview, in seconds of speech."),
+    ] = 120.0,
     *,
     settings: Settings,
 ) -> None:
@@ -59,5 +67,6 @@ def studio(
     from ..studio.config import StudioConfig
     from ..studio.server import serve
 
-    config = StudioConfig(settings=settings, out_dir=out, folder=folder, token=token or None, host=host, port=port)
+    config = StudioConfig(settings=settings, out_dir=out, folder=folder, token=token or None, host=host, port=port,
+                          max_segments=max_segments, preview_seconds=preview_limit)  # fmt: skip
     serve(config, open_browser=open_page, say=lambda line: typer.echo(line))
