@@ -60,6 +60,7 @@ def create_app(config: StudioConfig, runtime: Runtime | None = None) -> Starlett
             token=html.escape(json.dumps(config.token or "")),
             version=html.escape(__version__),
             max_upload=config.max_upload,
+            preview_seconds=f"{config.preview_seconds:g}",
             locales="".join(
                 f"<option{' selected' if loc == settings.locale else ''}>{html.escape(loc)}</option>" for loc in LOCALES
             ),
