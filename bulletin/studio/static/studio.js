@@ -350,7 +350,7 @@
       speaker.closest(".control").hidden = !quote;
       setValue(speaker, seg.speaker || "");
     }
-    item.querySelector(".who").textContent = quote ? "" : who(seg);
+    item.querySelector(".who").textContent = seg.kind === "narration" ? who(seg) : "";
     setValue(item.querySelector("[data-field=voice]"), seg.voice || "");
     const att = seg.attribution;
     item.querySelector(".attribution").hidden = !quote;
@@ -459,8 +459,10 @@
     if (burst.key !== key || now - burst.at > BURST) remember();
     burst = { key, at: now };
     seg.spoken = target.value;
-    // What is said is what the captions and transcript show, unless the edit only fixes a pronunciation.
-    if (!meta[i].pron) seg.text = target.value;
+    // What is said is what the captions and transcript show, unless the edit only fixes a
+    // pronunciation. The punctuation that ties a segment to the one before it (", a déclaré…")
+    // stays: the transcript joins them by it.
+    if (!meta[i].pron) seg.text = joiner(seg.text, target.value) + target.value.trimStart();
     changed();
   }
 
@@ -507,6 +509,11 @@
     }
     changed();
     refresh();
+  }
+
+  function joiner(text, spoken) {
+    const lead = /^[,;:.)]\s*/.exec(text || "");
+    return lead && !/^[,;:.)]/.test(spoken.trimStart()) ? lead[0] : "";
   }
 
   function cloneSeg(seg, spoken) {
