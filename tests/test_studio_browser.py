@@ -297,6 +297,12 @@ def test_split_merge_delete_reorder_then_render_captions_transcript_and_timeline
     timed = float(total.get_attribute("data-seconds"))
     assert abs(timed - seconds) < 0.5, (timed, seconds)
 
+    # Play from a segment on the timeline: the rendered bulletin, from that segment's start.
+    page.locator("#timeline button.tick").nth(3).click()
+    page.wait_for_function("() => document.querySelector('#player').currentTime > 0")
+    start = float(page.evaluate("() => document.querySelector('#player').currentTime"))
+    assert 2 < start < seconds and "/files/out/" in (page.locator("#player").get_attribute("src") or "")
+
     # The same title again: a second file, not the first one overwritten.
     first_name = status.inner_text().split()[1]
     page.get_by_role("button", name="Render the bulletin").click()
@@ -304,6 +310,37 @@ def test_split_merge_delete_reorder_then_render_captions_transcript_and_timeline
     assert first_name != status.inner_text().split()[1]
     out = sorted(p.name for p in (studio.root / "out").glob("*.mp3"))
     assert len(out) == 2 and first_name in out
+    assert page.problems == []
+
+
+def test_a_selection_becomes_a_quote_and_the_script_stays_valid(studio: Running, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    rows = make_script(page, studio)
+    # Part of a sentence given to a speaker: select the words, split, make that part a quote.
+    box = page.locator("#spoken-7")  # "Le chef de l'opposition, Paul Gérard, parle d'un budget « sans ambition »."
+    box.evaluate("(b) => { const a = b.value.indexOf('parle'); b.focus(); b.setSelectionRange(a, b.value.length); }")
+    page.get_by_role("button", name="Split segment 8 at the cursor").click()
+    expect(rows).to_have_count(12)
+    expect(page.get_by_label("Kind of segment 9")).to_be_focused()  # the part split out, ready to give away
+    expect(page.locator("#spoken-8")).to_have_value(re.compile("^parle d'un budget"))
+    settled(page)
+    validate(draft(page))
+    # Kind and speaker for selected segments at once.
+    page.get_by_label("Select segment 9", exact=True).check()
+    page.get_by_label("Select segment 2", exact=True).check()
+    page.get_by_label("Kind for the selected segments").select_option("quote")
+    page.get_by_label("Speaker for the selected segments").fill("Marie Durand")
+    page.get_by_role("button", name="Apply to the selected segments").click()
+    expect(page.get_by_label("Speaker of segment 9", exact=True)).to_have_value("Marie Durand")
+    expect(page.get_by_label("Speaker of segment 2", exact=True)).to_have_value("Marie Durand")
+    expect(page.locator("#speakers")).to_contain_text("Marie Durand")  # cast a voice by the server
+    settled(page)
+    doc = draft(page)
+    validate(doc)
+    assert [(s["kind"], s.get("speaker")) for s in doc["segments"][1:2] + doc["segments"][8:9]] == [
+        ("quote", "Marie Durand"), ("quote", "Marie Durand")]  # fmt: skip
+    assert doc["speakers"]["Marie Durand"].startswith("espeak:")
     assert page.problems == []
 
 

@@ -55,8 +55,9 @@ def studio(
     bulletin and download it with its sidecars. Ctrl-C stops it.
 
     It listens on 127.0.0.1 only, unless --host says otherwise with a --token. The page is a
-    client of a JSON API other tools can use too (POST /api/script, /api/preview, /api/render;
-    GET /api/jobs/ID, /api/voices).
+    client of a JSON API other tools can use too (POST /api/script, /api/preview, /api/sample,
+    /api/timeline, /api/render, /api/lexicon; GET /api/jobs/ID, /api/voices, /api/library).
+    Ctrl-C stops a running render between two clips and says what it dropped.
 
     \b
     Examples:

@@ -136,8 +136,10 @@ class Jobs:
         lines = []
         for job in live:
             name = job.target.name if job.target is not None else job.id
-            if job.state == "running":
-                done, total = job.clips
+            done, total = job.clips
+            if job.state == "running" and total and done >= total:  # past the last clip: no stop there
+                lines.append(f"finishing the render of {name} (mixing and encoding) before stopping")
+            elif job.state == "running":
                 lines.append(f"stopped the render of {name} at clip {done}/{total}: nothing was written")
             else:
                 lines.append(f"dropped the queued render of {name}")
