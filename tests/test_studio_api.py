@@ -589,6 +589,7 @@ def test_the_timeline_is_estimated_then_measured_and_matches_the_render(
     assert isinstance(state["files"], dict)
     mp3 = client.get(state["files"]["mp3"]).content
     assert abs(seconds_of_mp3(mp3) - after["total"]) < 0.5, (seconds_of_mp3(mp3), after["total"])
+    print(f"timeline {after['total']:.3f} s (estimated {before['total']:.3f} s), MP3 {seconds_of_mp3(mp3):.3f} s")
     starts = [s["start"] for s in after["segments"]]
     assert starts == sorted(starts) and starts[0] > 0
 

@@ -277,16 +277,18 @@ class Studio:
         settings = self.settings({"locale": locale, "preset": data.get("preset")})
         doc = {"version": SCRIPT_VERSION, "title": "", "locale": settings.locale, "segments": [segment]}
 
+        if isinstance(segment.get("spoken"), str):
+            try:
+                check_length(segment["spoken"], self.config.preview_seconds, self.rate(settings))
+            except TooLong as exc:
+                raise HTTPException(413, str(exc)) from None
+
         def speak() -> bytes:
             with self.engine(settings, doc) as (engine, _):
                 script = self.edited(doc, settings, engine, "the segment").script
-                check_length(script, self.config.preview_seconds, self.rate(settings))
                 return preview_mp3(script, engine, self.config.out_dir, self.rate(settings))
 
-        try:
-            audio = await self.queued(speak)
-        except TooLong as exc:
-            raise HTTPException(413, str(exc)) from None
+        audio = await self.queued(speak)
         return Response(audio, media_type="audio/mpeg", headers={"Cache-Control": "no-store"})
 
     async def sample(self, request: Request) -> Response:

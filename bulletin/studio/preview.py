@@ -35,9 +35,10 @@ def estimate_ms(spoken: str, rate: float = 1.0) -> int:
     return round(len(" ".join(spoken.split())) / (CHARS_PER_SECOND * rate) * 1000)
 
 
-def check_length(script: Script, limit_s: float, rate: float = 1.0) -> None:
-    """Refuse, before any synthesis, a preview that would speak for longer than ``limit_s``."""
-    seconds = sum(estimate_ms(s.spoken, rate) for s in script.segments) / 1000
+def check_length(spoken: str, limit_s: float, rate: float = 1.0) -> None:
+    """Refuse, before any synthesis (and before the text is even read through the locale's
+    rules), a preview that would speak for longer than ``limit_s``."""
+    seconds = estimate_ms(spoken, rate) / 1000
     if seconds > limit_s:
         raise TooLong(
             f"this preview would last about {_duration(seconds)}; previews stop at {_duration(limit_s)} "
