@@ -19,12 +19,13 @@ from ..script import Script
 from ..timeline import PAUSES, place
 
 PREVIEW_BITRATE = "64k"
-CHARS_PER_SECOND = 14.5
-"""French read aloud at rate 1: about 14–15 characters of spoken text a second (170 words a
-minute). Used to refuse a preview before anything is synthesised, and to estimate a segment on
-the timeline until its clips exist."""
+CHARS_PER_SECOND = 16.0
+"""French read aloud at rate 1: about 16 characters of spoken text a second (about 175 words a
+minute; espeak-ng's clips of the test article measured 18, Google's are slower). Used to refuse
+a preview before anything is synthesised, and to estimate a segment on the timeline until its
+clips exist (then the pace of the clips already spoken is used)."""
 SAMPLE_SENTENCE = "Bonjour, voici le journal de midi : la météo, le sport et la culture."
-"""What a voice's ▶ sample says: short, with a question of intonation and a list."""
+"""What a voice's ▶ sample says: short, with a pause and a list, as a bulletin's opening."""
 
 
 class TooLong(BulletinError):
@@ -33,6 +34,10 @@ class TooLong(BulletinError):
 
 def estimate_ms(spoken: str, rate: float = 1.0) -> int:
     return round(len(" ".join(spoken.split())) / (CHARS_PER_SECOND * rate) * 1000)
+
+
+def _guess(spoken: str, rate: float, pace: float | None) -> int:
+    return round(len(" ".join(spoken.split())) * pace) if pace is not None else estimate_ms(spoken, rate)
 
 
 def check_length(spoken: str, limit_s: float, rate: float = 1.0) -> None:
@@ -90,12 +95,11 @@ def timeline(script: Script, engine: Engine, rate: float, pause_scale: float) ->
     (measured as the mixer measures them: trimmed), else estimated; the pauses are the mixer's."""
     wrapper = _cached(engine)
     cache: ClipCache | None = wrapper.cache if wrapper is not None else None
-    durations: list[list[int]] = []
-    measured: list[bool] = []
+    found: list[list[int | None]] = []
+    spoken_ms = spoken_chars = 0
     for seg in script.segments:
         voice = script.voices[seg.voice]
-        row: list[int] = []
-        known = True
+        row: list[int | None] = []
         for s in seg.sentences:
             if not s.spoken.strip():
                 row.append(0)
@@ -107,12 +111,19 @@ def timeline(script: Script, engine: Engine, rate: float, pause_scale: float) ->
                 chunk = cache.get(key)
             if chunk is not None and chunk.data:
                 clip = trim(to_segment(chunk, chunk.sample_rate))
-                row.append(round(len(clip.raw_data) / SAMPLE_WIDTH * 1000 / chunk.sample_rate))
+                ms = round(len(clip.raw_data) / SAMPLE_WIDTH * 1000 / chunk.sample_rate)
+                spoken_ms += ms
+                spoken_chars += len(" ".join(s.spoken.split()))
+                row.append(ms)
             else:
-                known = False
-                row.append(estimate_ms(s.spoken, rate))
-        durations.append(row)
-        measured.append(known)
+                row.append(None)
+        found.append(row)
+    # Clips not spoken yet are estimated at the pace of those that were (this engine, these
+    # voices, this rate), or at an average French pace when none was.
+    pace = spoken_ms / spoken_chars if spoken_chars >= 200 else None
+    durations = [[d if d is not None else _guess(s.spoken, rate, pace) for d, s in zip(row, seg.sentences, strict=True)]
+                 for row, seg in zip(found, script.segments, strict=True)]  # fmt: skip
+    measured = [all(d is not None for d in row) for row in found]
     placed = place(script, durations, pause_scale)
     return {
         "segments": [
