@@ -405,6 +405,12 @@ def test_edits_survive_a_reload_with_undo_redo_checked_marks_and_saved_scripts(
     assert doc["segments"][8]["attribution"] == {"rule": "editor", "confidence": 1}
     doc["title"] = "Un titre chargé depuis un fichier"
     saved.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_label("Or load a saved script (JSON)").set_input_files(str(saved))
+    expect(page.locator("#script-title")).to_contain_text("Le conseil communal")  # the editor said no
+    assert asked and asked[0].startswith("Replace the script you edited?")
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_label("Or load a saved script (JSON)").set_input_files(str(saved))
     expect(page.locator("#script-title")).to_contain_text("Un titre chargé depuis un fichier")
     expect(page.get_by_label("Segment 11: speaker checked")).to_be_checked()

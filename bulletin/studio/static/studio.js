@@ -629,7 +629,7 @@
   // --- the article, and scripts saved as files ---------------------------------------------------
   async function makeScript(event) {
     event.preventDefault();
-    if (busy) return;
+    if (busy || !mayReplace()) return;
     const file = $("#article-file").files[0];
     const text = $("#article-text").value;
     const url = $("#article-url").value.trim();
@@ -663,6 +663,11 @@
     }
   }
 
+  // Replacing a script the editor has changed asks first: the edits would be gone.
+  function mayReplace() {
+    return !doc || !history.length || window.confirm("Replace the script you edited? Your edits to it will be lost (use “Save script” first to keep them).");
+  }
+
   function start(newDoc) {
     requests++; // answers about the previous script are stale
     clearTimeout(saveTimer);
@@ -689,6 +694,10 @@
   async function loadScript() {
     const file = $("#load-script").files[0];
     if (!file) return;
+    if (!mayReplace()) {
+      $("#load-script").value = "";
+      return;
+    }
     showError("");
     try {
       let parsed;
