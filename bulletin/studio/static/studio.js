@@ -402,6 +402,8 @@
       total.textContent = "Timing…";
       return;
     }
+    // A mark that has the focus keeps it: the new mark of the same segment takes it over.
+    const focused = list.contains(document.activeElement) ? document.activeElement.dataset.index : null;
     list.replaceChildren(...timeline.segments.map((t, i) => {
       const n = i + 1;
       const how = t.measured ? "measured" : "estimated";
@@ -412,6 +414,10 @@
       item.style.setProperty("--who", getComputedStyle($("#segments").children[i] || body).getPropertyValue("--who") || "#9a9a9a");
       return item;
     }));
+    if (focused !== null) {
+      const again = list.querySelector(`button.tick[data-index="${focused}"]`);
+      if (again) again.focus();
+    }
     const target = parseTarget($("#target").value);
     let text = `Total: ${seconds(timeline.total)}${timeline.measured ? "" : " (estimated until every clip is spoken)"}`;
     if (target) {
