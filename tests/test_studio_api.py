@@ -679,3 +679,10 @@ def test_ctrl_c_stops_the_running_render_and_says_what_it_dropped(tmp_path: Path
         out = studio.root / "out"
         assert not list(out.glob("*.mp3")) and not list(out.glob(".*"))  # no audio, no scratch
         print(f"stopped {took:.2f} s after SIGINT")
+
+
+@pytest.mark.parametrize("option", [["--max-segments", "0"], ["--preview-limit", "0"]])
+def test_a_bad_bound_is_a_bad_option(tmp_path: Path, option: list[str]) -> None:
+    r = subprocess.run(studio_command(tmp_path, *option), capture_output=True, text=True,
+                       env=studio_env(tmp_path), timeout=60)  # fmt: skip
+    assert r.returncode == 2 and r.stdout == "" and r.stderr.count("\n") == 1 and option[0] in r.stderr

@@ -41,11 +41,11 @@ def studio(
     ] = None,
     max_segments: Annotated[
         int,
-        typer.Option("--max-segments", metavar="N", help="Refuse articles whose script has more segments."),
+        typer.Option("--max-segments", metavar="N", min=1, help="Refuse articles whose script has more segments."),
     ] = 2000,
     preview_limit: Annotated[
         float,
-        typer.Option("--preview-limit", metavar="SECONDS", help="Longest preview, in seconds of speech."),
+        typer.Option("--preview-limit", metavar="SECONDS", min=1.0, help="Longest preview, in seconds of speech."),
     ] = 120.0,
     *,
     settings: Settings,
