@@ -436,6 +436,9 @@ def test_axe_core_finds_no_violation(studio: Running, page: Any) -> None:
     assert result == []
     html = page.locator("html")
     assert html.get_attribute("lang") == "en" and page.locator("#spoken-2").get_attribute("lang") == "fr"
+    # The player comes before the segments it plays, not last in the tab order.
+    assert page.evaluate("() => !!(document.querySelector('#player').compareDocumentPosition("
+                         "document.querySelector('#segments')) & Node.DOCUMENT_POSITION_FOLLOWING)")  # fmt: skip
     # The skip link leads to something that can take the focus, visible.
     skip = page.locator("a.skip")
     skip.focus()
