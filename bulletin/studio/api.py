@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import ipaddress
 import re
 import shutil
@@ -352,8 +353,6 @@ class Studio:
 
         edited = await run_in_threadpool(check)
         script = edited.script
-        import datetime as dt
-
         stem = f"{slugify(script.date or dt.date.today().isoformat())}-{slugify(script.title)}"
         runtime = self.runtime
 
