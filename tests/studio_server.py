@@ -34,7 +34,7 @@ class Running:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             state: dict[str, object] = client.get(f"/api/jobs/{job}").json()
-            if state["state"] != "running":
+            if state["state"] not in ("queued", "running"):
                 return state
             time.sleep(0.3)
         raise AssertionError(f"render {job} still running after {timeout} s")
@@ -45,17 +45,25 @@ def studio_command(root: Path, *args: str) -> list[str]:
             "--cache-dir", str(root / "cache"), "--out", str(root / "out"), *args]  # fmt: skip
 
 
-def studio_env(root: Path) -> dict[str, str]:
+def studio_env(root: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "BULLETIN_STUDIO_TOKEN"}
+    if extra:  # a local server stands for a remote one: no proxy between them
+        env.update(extra)
+        for k in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+            env.pop(k, None)
     env["XDG_CONFIG_HOME"] = str(root / "config")  # the lexicon the page adds to is this test's own
     return env
 
 
 @contextlib.contextmanager
-def running_studio(root: Path, *args: str, startup: float = 60) -> Iterator[Running]:
+def running_studio(
+    root: Path, *args: str, startup: float = 60, env: dict[str, str] | None = None, engine: str = "espeak"
+) -> Iterator[Running]:
     root.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen(studio_command(root, *args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, env=studio_env(root), cwd=root)  # fmt: skip
+    command = studio_command(root, *args)
+    command[command.index("--engine") + 1] = engine
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=studio_env(root, env), cwd=root)  # fmt: skip
     try:
         assert process.stdout is not None and process.stderr is not None
         ready, _, _ = select.select([process.stdout], [], [], startup)

@@ -1,12 +1,21 @@
 """Issue 14: the studio's JSON API, against a real server (uvicorn, 127.0.0.1, a free port) with
 httpx: the whole contract, bad input, the upload limit, the token, the host rule, downloads
-that cannot leave the studio's folders, and a failed render as one line."""
+that cannot leave the studio's folders, and a failed render as one line.
+
+Issue 25 and defects 1 and 8 of issue 23: dates that would be paths, renders that never
+overwrite each other, bounds on previews and uploads, previews in the render queue, Ctrl-C,
+internal addresses, the Origin check behind a proxy, the lexicon, ZIPs, job expiry, voice
+samples, the timeline, and the engine decided per render (a local gTTS server going down and up)."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
+import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,9 +26,11 @@ from mutagen.id3 import ID3
 
 from bulletin.ffmpeg import decode_to_pcm
 from bulletin.normalize import load_lexicon
+from bulletin.studio.jobs import Jobs
 from bulletin.studio.pronunciations import add_pronunciation
 
 from .conftest import ROOT, served
+from .gtts_server import Behaviour, GttsServer, _QuietServer
 from .studio_server import Running, running_studio, stop, studio_command, studio_env
 
 ARTICLE = ROOT / "tests" / "samples" / "render_conseil.txt"
@@ -358,3 +369,320 @@ def test_the_pages_files_are_package_data() -> None:
     assert {"studio/templates/index.html", "studio/static/studio.js", "studio/static/studio.css"} <= set(shipped)
     for name in shipped:
         assert any(fnmatch.fnmatch(name, g) for g in globs["bulletin"]), name
+
+
+# --- issue 23, defect 1: a date is never a path --------------------------------------------------
+
+
+def files_under(root: Path) -> set[Path]:
+    return {p for p in root.rglob("*") if "cache" not in p.relative_to(root).parts}
+
+
+@pytest.mark.parametrize("date", ["../../escaped", "2026-03-12/../../x", "..", "2026/03", "lundi"])
+def test_a_date_that_is_not_a_date_is_refused_and_nothing_is_written(
+    client: httpx.Client, studio: Running, script: dict[str, Any], date: str
+) -> None:
+    before = files_under(studio.root.parent)
+    r = client.post("/api/render", json={"script": {**script, "date": date}})
+    assert r.status_code == 400 and "date" in r.json()["error"] and "YYYY-MM-DD" in r.json()["error"], r.text
+    assert client.post("/api/script", json={"script": {**script, "date": date}}).status_code == 400
+    time.sleep(0.2)  # a job, had one been started, would have begun writing
+    assert files_under(studio.root.parent) == before
+
+
+@pytest.mark.parametrize("job", ["nope", "..%2F..%2Fetc", "%00", "x" * 300])
+def test_a_job_that_does_not_exist_is_a_404_never_a_500(client: httpx.Client, job: str) -> None:
+    r = client.get(f"/api/jobs/{job}")
+    assert r.status_code == 404 and r.json()["error"] in ("Not Found", "no such render (finished renders are "
+                                                          "forgotten after an hour)")  # fmt: skip
+
+
+# --- renders never overwrite each other ----------------------------------------------------------
+
+
+def test_two_renders_of_the_same_title_give_two_files_and_replacing_removes_old_sidecars(
+    client: httpx.Client, studio: Running, script: dict[str, Any]
+) -> None:
+    doc = {**script, "title": "Flash info", "date": "2026-04-01"}
+    first = client.post("/api/render", json={"script": doc, "outputs": "mp3,vtt,chapters"}).json()
+    second = client.post("/api/render", json={"script": doc, "outputs": "mp3,vtt"}).json()  # while the first runs
+    assert first["name"] == "2026-04-01-flash-info.mp3" and second["name"] == "2026-04-01-flash-info-2.mp3"
+    one, two = (studio.wait_for_job(client, j["job"]) for j in (first, second))
+    assert one["state"] == two["state"] == "done"
+    out = studio.root / "out"
+    assert (out / first["name"]).read_bytes() != b"" and (out / second["name"]).exists()
+    assert isinstance(one["files"], dict) and one["files"]["mp3"].endswith(first["name"])
+    # Later, a third render of the same title: a new name again, unless the editor replaces.
+    third = client.post("/api/render", json={"script": doc, "outputs": "mp3"}).json()
+    assert third["name"] == "2026-04-01-flash-info-3.mp3"
+    assert studio.wait_for_job(client, third["job"])["state"] == "done"
+    replaced = client.post("/api/render", json={"script": doc, "outputs": "mp3,vtt", "replace": True}).json()
+    assert replaced["name"] == first["name"]
+    assert studio.wait_for_job(client, replaced["job"])["state"] == "done"
+    assert (out / "2026-04-01-flash-info.vtt").exists()
+    assert not (out / "2026-04-01-flash-info.chapters.json").exists()  # the old render's, not this one's
+    assert (out / "2026-04-01-flash-info-2.vtt").exists()  # another render's sidecars are untouched
+
+
+# --- bounds, and previews in the render queue ----------------------------------------------------
+
+
+def test_a_preview_over_the_bound_is_refused_before_any_speech(
+    client: httpx.Client, studio: Running, script: dict[str, Any]
+) -> None:
+    words = " ".join(f"Le point numéro {n} du conseil porte sur les routes et les écoles." for n in range(1, 60))
+    segment = {"kind": "narration", "text": words, "spoken": words}
+    cached = set((studio.root / "cache").rglob("*"))
+    r = client.post("/api/preview", json={"segment": segment, "locale": "fr-BE"})
+    assert r.status_code == 413, r.text
+    assert r.json()["error"].startswith("this preview would last about ")
+    assert "previews stop at 2 min 00 s of speech: split the segment, or render the bulletin" in r.json()["error"]
+    assert set((studio.root / "cache").rglob("*")) == cached  # nothing was synthesised
+
+
+def test_a_preview_waits_for_the_render_before_it(client: httpx.Client, studio: Running,
+                                                  script: dict[str, Any]) -> None:  # fmt: skip
+    doc = {**script, "title": "File d'attente"}
+    job = client.post("/api/render", json={"script": doc, "outputs": "mp3"}).json()["job"]
+    segment = {"kind": "narration", "text": "Une phrase nouvelle pour la file.", "spoken": "Une phrase nouvelle."}
+    r = client.post("/api/preview", json={"segment": segment, "locale": "fr-BE"})
+    assert r.status_code == 200
+    assert client.get(f"/api/jobs/{job}").json()["state"] == "done"  # one queue: the render went first
+
+
+@pytest.fixture(scope="module")
+def bounded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    root = tmp_path_factory.mktemp("bounded")
+    try:
+        with running_studio(root, "--max-segments", "5", "--preview-limit", "5") as running:
+            yield running
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_an_article_with_more_segments_than_the_bound_is_refused(bounded: Running) -> None:
+    with bounded.client() as c:
+        text = ARTICLE.read_text(encoding="utf-8")
+        r = c.post("/api/script", json={"text": text})
+        assert r.status_code == 413
+        assert r.json()["error"] == ("this article gives 11 segments; the studio shows up to 5: cut it into "
+                                     "shorter articles, or make it with 'bulletin make'")  # fmt: skip
+        raw = {"Content-Type": "application/octet-stream"}
+        r = c.post("/api/script?filename=a.txt", content=text.encode(), headers=raw)
+        assert r.status_code == 413
+        many = ("Une phrase. " * 20_000).encode()  # refused on a rough count, before it is scripted
+        r = c.post("/api/script?filename=b.txt", content=many, headers=raw)
+        assert r.status_code == 413 and "gives about 20000 segments" in r.json()["error"]
+        short = c.post("/api/script", json={"text": "Un titre\n\nUne phrase. « Oui », dit Marie Durand."})
+        assert short.status_code == 200 and len(short.json()["segments"]) <= 5
+        seg = {"kind": "narration", "text": "", "spoken": "Une phrase assez longue pour durer plus de cinq secondes "
+               "quand on la lit à voix haute, sans se presser."}  # fmt: skip
+        r = c.post("/api/preview", json={"segment": seg, "locale": "fr-FR"})
+        assert r.status_code == 413 and "previews stop at 5 s of speech" in r.json()["error"]
+
+
+# --- server fixes --------------------------------------------------------------------------------
+
+
+def test_internal_addresses_are_refused_off_loopback(tmp_path: Path) -> None:
+    token = "a-token-for-the-ssrf-test"
+    with served(ROOT / "tests" / "samples") as site, \
+            running_studio(tmp_path, "--host", "0.0.0.0", "--token", token) as studio:  # fmt: skip
+        port = studio.base.rsplit(":", 1)[1]
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", trust_env=False, timeout=30,
+                          headers={"Authorization": f"Bearer {token}"}) as c:  # fmt: skip
+            internal = ("http://localhost:9/", "http://10.1.2.3/a", "http://169.254.169.254/latest/meta-data/",
+                        "http://[::1]:9/", "http://192.168.0.1/")  # fmt: skip
+            for url in (f"{site}/reader_page.html", *internal):
+                r = c.post("/api/script", json={"url": url})
+                assert r.status_code == 400, (url, r.text)
+                assert "an address of this machine or its network" in r.json()["error"], url
+
+
+def test_the_same_url_is_fetched_by_a_studio_on_loopback(client: httpx.Client) -> None:
+    with served(ROOT / "tests" / "samples") as site:
+        assert client.post("/api/script", json={"url": f"{site}/reader_page.html"}).status_code == 200
+
+
+def test_the_origin_check_compares_scheme_host_and_port_behind_a_proxy(studio: Running) -> None:
+    port = studio.base.rsplit(":", 1)[1]
+    body = {"text": "Un court texte pour essayer."}
+    with studio.client() as c:
+        assert c.post("/api/script", json=body, headers={"Origin": f"http://127.0.0.1:{port}"}).status_code == 200
+        for origin in (f"http://127.0.0.1:{int(port) + 1}", "http://127.0.0.1", f"https://127.0.0.1:{port}",
+                       f"http://evil.example:{port}", "null"):  # fmt: skip
+            r = c.post("/api/script", json=body, headers={"Origin": origin})
+            assert r.status_code == 403, origin
+        # Behind an HTTPS proxy that passes the Host through: the page's origin is https://HOST.
+        proxied = {"Origin": f"https://127.0.0.1:{port}", "X-Forwarded-Proto": "https"}
+        assert c.post("/api/script", json=body, headers=proxied).status_code == 200
+        assert c.post("/api/script", json=body, headers={**proxied, "X-Forwarded-Proto": "http"}).status_code == 403
+
+
+def test_the_lexicon_checks_the_script_before_it_saves(client: httpx.Client, studio: Running,
+                                                       script: dict[str, Any]) -> None:  # fmt: skip
+    path = studio.root / "config" / "bulletin" / "lexicon.toml"
+    before = path.read_text(encoding="utf-8") if path.exists() else ""
+    bad = {**script, "segments": [{**script["segments"][0], "kind": "narator"}]}
+    r = client.post("/api/lexicon", json={"word": "Dinantais", "say": "Dinan-tè", "script": bad})
+    assert r.status_code == 400 and "unknown kind 'narator'" in r.json()["error"]
+    assert (path.read_text(encoding="utf-8") if path.exists() else "") == before
+
+
+def test_a_folder_download_leaves_hidden_files_out(client: httpx.Client, studio: Running) -> None:
+    book = studio.root / "out" / "2026-01-01-livre.daisy"
+    (book / ".scratch").mkdir(parents=True, exist_ok=True)
+    (book / "ncc.html").write_text("<html></html>", encoding="utf-8")
+    (book / ".state.json").write_text("{}", encoding="utf-8")
+    (book / ".scratch" / "clip.pcm").write_bytes(b"\0" * 10)
+    r = client.get("/files/out/2026-01-01-livre.daisy")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    saved = studio.root / "book.zip"
+    saved.write_bytes(r.content)
+    with zipfile.ZipFile(saved) as archive:
+        assert archive.namelist() == ["2026-01-01-livre.daisy/ncc.html"]
+
+
+def test_finished_jobs_expire() -> None:
+    now = [1000.0]
+    jobs = Jobs(ttl=60, clock=lambda: now[0])
+    try:
+        done = jobs.submit(lambda progress: {})
+        jobs.run(lambda: None).result(timeout=30)  # the queue is in order: the render has ended
+        assert jobs.get(done) is not None and jobs.get(done).state == "done"  # type: ignore[union-attr]
+        now[0] += 59
+        assert jobs.get(done) is not None
+        now[0] += 2
+        assert jobs.get(done) is None
+    finally:
+        jobs.close()
+
+
+# --- voices by ear, and the timeline -------------------------------------------------------------
+
+
+def test_voices_carry_name_gender_and_pitch_and_each_has_a_sample(client: httpx.Client) -> None:
+    voices = client.get("/api/voices").json()["voices"]["fr-FR"]
+    assert all({"id", "name", "label", "gender", "pitch", "role"} <= set(v) for v in voices)
+    assert any(isinstance(v["pitch"], float) and 60 < v["pitch"] < 400 for v in voices)
+    female = next(v for v in voices if v["gender"] == "f")
+    r = client.post("/api/sample", json={"voice": female["id"], "locale": "fr-FR"})
+    assert r.status_code == 200 and r.headers["content-type"] == "audio/mpeg"
+    assert 2 < seconds_of_mp3(r.content) < 10
+    r = client.post("/api/sample", json={"voice": "espeak:nope", "locale": "fr-FR"})
+    assert r.status_code == 400 and "no voice 'espeak:nope'" in r.json()["error"]
+
+
+def test_the_timeline_is_estimated_then_measured_and_matches_the_render(
+    client: httpx.Client, studio: Running, script: dict[str, Any]
+) -> None:
+    new = "Une phrase jamais dite encore."
+    doc = {**script, "title": "Minutage", "segments": [*script["segments"],
+                                                       {"kind": "narration", "text": new, "spoken": new}]}  # fmt: skip
+    before = client.post("/api/timeline", json={"script": doc}).json()
+    assert before["measured"] is False and before["segments"][-1]["measured"] is False
+    assert len(before["segments"]) == len(doc["segments"]) and before["total"] > 10
+    job = client.post("/api/render", json={"script": doc, "outputs": "mp3"}).json()
+    state = studio.wait_for_job(client, job["job"])
+    after = client.post("/api/timeline", json={"script": doc}).json()
+    assert after["measured"] is True
+    assert isinstance(state["files"], dict)
+    mp3 = client.get(state["files"]["mp3"]).content
+    assert abs(seconds_of_mp3(mp3) - after["total"]) < 0.5, (seconds_of_mp3(mp3), after["total"])
+    print(f"timeline {after['total']:.3f} s (estimated {before['total']:.3f} s), MP3 {seconds_of_mp3(mp3):.3f} s")
+    starts = [s["start"] for s in after["segments"]]
+    assert starts == sorted(starts) and starts[0] > 0
+
+
+# --- issue 23, defect 8: the engine is decided per render ----------------------------------------
+
+
+def reopen(server: GttsServer, port: int) -> None:
+    """The local Google back on the port it had (a network that comes back)."""
+    import threading
+
+    server.httpd = _QuietServer(("127.0.0.1", port), server.httpd.RequestHandlerClass)
+    server.httpd.daemon_threads = True
+    server.thread = threading.Thread(target=server.httpd.serve_forever, daemon=True)
+    server.thread.start()
+
+
+def engine_tag(client: httpx.Client, studio: Running, doc: dict[str, Any]) -> str:
+    job = client.post("/api/render", json={"script": doc, "outputs": "mp3"}).json()["job"]
+    state = studio.wait_for_job(client, job, timeout=240)
+    assert state["state"] == "done", state
+    assert isinstance(state["files"], dict)
+    saved = studio.root / "engine-check.mp3"
+    saved.write_bytes(client.get(state["files"]["mp3"]).content)
+    return str(ID3(saved).getall("TXXX:engine")[0].text[0])
+
+
+def test_a_google_hiccup_decides_one_render_not_the_studio(tmp_path: Path) -> None:
+    text = "Un titre court\n\nLa ville ouvre une piscine. « Elle sera prête en juin », dit Marie Durand."
+    with GttsServer(Behaviour(always=500)) as google:
+        port = google.httpd.server_address[1]
+        env = {"BULLETIN_GTTS_ENDPOINT": google.url}
+        with running_studio(tmp_path, "--fallback", engine="auto", env=env) as studio, studio.client() as c:
+            voices = c.get("/api/voices").json()
+            assert voices["engine"] == "gtts" and voices["reason"] == "Google's speech service answered"
+            doc = c.post("/api/script", json={"text": text}).json()
+            assert doc["anchor"].startswith("gtts:")
+            # Google answers 500: this render falls back to the offline voice, and says so.
+            assert "by espeak (fallback)" in engine_tag(c, studio, doc)
+            # Google is back: the next render is Google's alone (the fallback was that render's).
+            google.behaviour.always = None
+            assert engine_tag(c, studio, doc).startswith("gtts (")
+            # The network drops: the check says so now, and again when it comes back.
+            google.httpd.shutdown()
+            google.httpd.server_close()
+            down = c.get("/api/voices").json()
+            assert down["engine"] == "espeak" and "did not answer" in down["reason"]
+            reopen(google, port)
+            up = c.get("/api/voices").json()
+            assert up["engine"] == "gtts" and up["reason"] == "Google's speech service answered"
+
+
+# --- Ctrl-C --------------------------------------------------------------------------------------
+
+
+def long_article() -> str:
+    places = ["Namur", "Liège", "Mons", "Arlon", "Wavre", "Huy", "Spa", "Ath", "Ciney", "Marche"]
+    paragraphs = []
+    for n in range(120):
+        town = places[n % len(places)]
+        paragraphs.append(
+            f"À {town}, le dossier {n + 1} avance : la commune consacre {n + 3} mille euros aux trottoirs. "
+            f"Les travaux de la rue {n + 7} commencent au printemps, et le chantier durera {n % 9 + 2} semaines."
+        )
+    return "Le long journal des communes\n\n" + "\n\n".join(paragraphs)
+
+
+def test_ctrl_c_stops_the_running_render_and_says_what_it_dropped(tmp_path: Path) -> None:
+    with running_studio(tmp_path) as studio, studio.client() as c:
+        doc = c.post("/api/script", json={"text": long_article()}).json()
+        running = c.post("/api/render", json={"script": doc, "outputs": "mp3,vtt"}).json()
+        queued = c.post("/api/render", json={"script": doc, "outputs": "mp3"}).json()
+        deadline = time.monotonic() + 60
+        while c.get(f"/api/jobs/{running['job']}").json()["progress"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert c.get(f"/api/jobs/{running['job']}").json()["state"] == "running"
+        os.kill(studio.process.pid, signal.SIGINT)
+        sent = time.monotonic()
+        studio.process.wait(timeout=60)
+        took = time.monotonic() - sent
+        assert studio.process.stderr is not None
+        err = studio.process.stderr.read()
+        assert f"bulletin studio: stopped the render of {running['name']} at clip " in err, err
+        assert "nothing was written" in err
+        assert f"bulletin studio: dropped the queued render of {queued['name']}" in err
+        assert "Traceback" not in err
+        out = studio.root / "out"
+        assert not list(out.glob("*.mp3")) and not list(out.glob(".*"))  # no audio, no scratch
+        print(f"stopped {took:.2f} s after SIGINT")
+
+
+@pytest.mark.parametrize("option", [["--max-segments", "0"], ["--preview-limit", "0"]])
+def test_a_bad_bound_is_a_bad_option(tmp_path: Path, option: list[str]) -> None:
+    r = subprocess.run(studio_command(tmp_path, *option), capture_output=True, text=True,
+                       env=studio_env(tmp_path), timeout=60)  # fmt: skip
+    assert r.returncode == 2 and r.stdout == "" and r.stderr.count("\n") == 1 and option[0] in r.stderr

@@ -39,6 +39,14 @@ def studio(
             "also read from BULLETIN_STUDIO_TOKEN.",
         ),
     ] = None,
+    max_segments: Annotated[
+        int,
+        typer.Option("--max-segments", metavar="N", min=1, help="Refuse articles whose script has more segments."),
+    ] = 2000,
+    preview_limit: Annotated[
+        float,
+        typer.Option("--preview-limit", metavar="SECONDS", min=1.0, help="Longest preview, in seconds of speech."),
+    ] = 120.0,
     *,
     settings: Settings,
 ) -> None:
@@ -47,8 +55,9 @@ def studio(
     bulletin and download it with its sidecars. Ctrl-C stops it.
 
     It listens on 127.0.0.1 only, unless --host says otherwise with a --token. The page is a
-    client of a JSON API other tools can use too (POST /api/script, /api/preview, /api/render;
-    GET /api/jobs/ID, /api/voices).
+    client of a JSON API other tools can use too (POST /api/script, /api/preview, /api/sample,
+    /api/timeline, /api/render, /api/lexicon; GET /api/jobs/ID, /api/voices, /api/library).
+    Ctrl-C stops a running render between two clips and says what it dropped.
 
     \b
     Examples:
@@ -59,5 +68,6 @@ def studio(
     from ..studio.config import StudioConfig
     from ..studio.server import serve
 
-    config = StudioConfig(settings=settings, out_dir=out, folder=folder, token=token or None, host=host, port=port)
+    config = StudioConfig(settings=settings, out_dir=out, folder=folder, token=token or None, host=host, port=port,
+                          max_segments=max_segments, preview_seconds=preview_limit)  # fmt: skip
     serve(config, open_browser=open_page, say=lambda line: typer.echo(line))

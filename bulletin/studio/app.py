@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import html
 import json
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from string import Template
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -18,8 +20,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .. import __version__
-from ..engines.base import Engine
 from ..errors import BulletinError
+from ..runtime import Runtime
 from .api import Studio, on_bug, on_bulletin_error, on_http_error
 from .config import StudioConfig
 from .files import safe_path, zipped
@@ -39,14 +41,14 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(config: StudioConfig, engine: Engine | None = None, reason: str = "as given") -> Starlette:
-    """The studio for ``config``; the engine stack is built from its settings unless given."""
+def create_app(config: StudioConfig, runtime: Runtime | None = None) -> Starlette:
+    """The studio for ``config``, around ``runtime`` (one is made from its settings, and closed
+    when the app stops, unless given). Each request builds its engine stack from the runtime,
+    so one failed check or fallback decides one render, not the life of the studio."""
     config = config.check()
-    if engine is None:
-        from ..pipeline import engine_for
-
-        engine, reason = engine_for(config.settings)
-    studio = Studio(config, engine, reason)
+    own = runtime is None
+    runtime = runtime or Runtime.from_settings(config.settings)
+    studio = Studio(config, runtime)
     page = Template((HERE / "templates" / "index.html").read_text(encoding="utf-8"))
 
     async def index(request: Request) -> Response:
@@ -58,6 +60,7 @@ def create_app(config: StudioConfig, engine: Engine | None = None, reason: str =
             token=html.escape(json.dumps(config.token or "")),
             version=html.escape(__version__),
             max_upload=config.max_upload,
+            preview_seconds=f"{config.preview_seconds:g}",
             locales="".join(
                 f"<option{' selected' if loc == settings.locale else ''}>{html.escape(loc)}</option>" for loc in LOCALES
             ),
@@ -77,7 +80,7 @@ def create_app(config: StudioConfig, engine: Engine | None = None, reason: str =
         path = safe_path(root, request.path_params["path"])
         if path.is_dir():
             return Response(
-                zipped(path),
+                await run_in_threadpool(zipped, path),
                 media_type="application/zip",
                 headers={"Content-Disposition": f'attachment; filename="{path.name}.zip"'},
             )
@@ -90,14 +93,22 @@ def create_app(config: StudioConfig, engine: Engine | None = None, reason: str =
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        studio.jobs.close()
+        try:
+            yield
+        finally:
+            # Ctrl-C or SIGTERM: the running render stops at its next clip; say what was dropped.
+            for line in studio.jobs.stop():
+                print(f"bulletin studio: {line}", file=sys.stderr)
+            if own:
+                runtime.close()
 
     routes = [
         Route("/", index),
         Route("/api/script", studio.script, methods=["POST"]),
         Route("/api/preview", studio.preview, methods=["POST"]),
         Route("/api/render", studio.render, methods=["POST"]),
+        Route("/api/sample", studio.sample, methods=["POST"]),
+        Route("/api/timeline", studio.timeline, methods=["POST"]),
         Route("/api/jobs/{job}", studio.job),
         Route("/api/voices", studio.voices),
         Route("/api/lexicon", studio.lexicon, methods=["POST"]),

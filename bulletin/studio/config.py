@@ -13,6 +13,13 @@ MAX_UPLOAD = 5 * 1024 * 1024
 """Largest article a page may upload or paste, in bytes."""
 MAX_BODY = 20 * 1024 * 1024
 """Largest request body (a script to render is larger than its article)."""
+MAX_SEGMENTS = 2000
+"""Most segments a script made in the studio may have: a page of 100,000 rows helps nobody
+(an hour-long bulletin has about 600)."""
+PREVIEW_SECONDS = 120.0
+"""Longest preview, in seconds of speech (estimated before anything is synthesised)."""
+JOB_TTL = 3600.0
+"""Seconds a finished render's state is kept for the page to read."""
 LOOPBACK_NAMES = ("localhost",)
 
 
@@ -31,6 +38,9 @@ class StudioConfig:
     host: str = "127.0.0.1"
     port: int = 8765
     max_upload: int = MAX_UPLOAD
+    max_segments: int = MAX_SEGMENTS
+    preview_seconds: float = PREVIEW_SECONDS
+    job_ttl: float = JOB_TTL
 
     def check(self) -> StudioConfig:
         """Refuse a host other machines can reach unless a token guards it."""
@@ -41,6 +51,10 @@ class StudioConfig:
                 f"--host {self.host} can be reached from other machines: give --token TOKEN too "
                 "(every call will need it), or keep the default --host 127.0.0.1"
             )
+        if self.max_segments < 1:
+            raise ConfigError("--max-segments must be at least 1")
+        if self.preview_seconds <= 0:
+            raise ConfigError("--preview-limit must be a positive number of seconds")
         if self.folder is not None and not self.folder.is_dir():
             raise ConfigError(f"--folder {self.folder}: no such folder")
         return self

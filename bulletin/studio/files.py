@@ -46,18 +46,31 @@ def safe_path(root: Path, relative: str) -> Path:
 
 
 def zipped(folder: Path) -> bytes:
-    """A folder as a ZIP archive (files only, links leading out of it left out)."""
+    """A folder as a ZIP archive (files only; hidden files and folders, such as a render's
+    scratch files or a state file, and links leading out of it left out). Slow for a large
+    folder: call it off the event loop."""
     base = folder.resolve()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(base.rglob("*")):
-            if path.is_file() and path.resolve().is_relative_to(base):
+            hidden = any(part.startswith(".") for part in path.relative_to(base).parts)
+            if not hidden and path.is_file() and path.resolve().is_relative_to(base):
                 archive.write(path, f"{folder.name}/{path.relative_to(base).as_posix()}")
     return buffer.getvalue()
 
 
-def url_for(area: str, root: Path, path: Path) -> str:
-    return f"/files/{area}/{quote(path.resolve().relative_to(root.resolve()).as_posix())}"
+def url_for(area: str, root: Path, path: Path) -> str | None:
+    """The download address of ``path``, or None when it is not inside ``root`` (never served)."""
+    try:
+        relative = path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return None
+    return f"/files/{area}/{quote(relative.as_posix())}"
+
+
+def sidecars(mp3: Path) -> list[Path]:
+    """The files a render of ``mp3`` may have written beside it (whether they exist or not)."""
+    return [mp3.with_name(mp3.stem + suffix) for suffix in SIDECARS]
 
 
 def _title(mp3: Path) -> str:
@@ -75,11 +88,11 @@ def bulletins(root: Path, area: str) -> dict[str, Any]:
     items = []
     mp3s = [p for p in root.glob("*.mp3") if not p.name.startswith(".") and p.is_file()]
     for mp3 in sorted(mp3s, key=lambda p: (p.stat().st_mtime, p.name), reverse=True):
-        files = {"mp3": url_for(area, root, mp3)}
-        for suffix, name in SIDECARS.items():
-            side = mp3.with_name(mp3.stem + suffix)
-            if side.exists() and side.resolve().is_relative_to(root.resolve()):
-                files[name] = url_for(area, root, side)
+        files: dict[str, str] = {}
+        for name, path in [("mp3", mp3), *((n, mp3.with_name(mp3.stem + s)) for s, n in SIDECARS.items())]:
+            url = url_for(area, root, path) if path.exists() else None
+            if url is not None:
+                files[name] = url
         items.append({"name": mp3.name, "title": _title(mp3), "files": files})
-    feeds = [url_for(area, root, p) for p in sorted(root.glob("*.xml")) if not p.name.startswith(".")]
+    feeds = [u for p in sorted(root.glob("*.xml")) if not p.name.startswith(".") and (u := url_for(area, root, p))]
     return {"bulletins": items, "feeds": feeds}
