@@ -356,3 +356,27 @@ def test_male_voices_pitch_on_speech() -> None:
         if v.gender == "m":
             f0 = found[v.id]
             assert f0 is not None and abs(12 * math.log2(f0 / anchor) - v.pitch) <= 0.5, (v.id, f0, anchor)
+
+
+def test_google_clips_are_decoded_in_the_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ffmpeg runs a fixed number of times per bulletin (dynamics, encode), not once per clip."""
+    import bulletin.ffmpeg
+
+    runs: list[list[str]] = []
+    real = bulletin.ffmpeg.run_ffmpeg
+
+    def counted(cmd: list[str], data: bytes | None = None) -> Any:
+        runs.append(cmd)
+        return real(cmd, data)
+
+    monkeypatch.setattr(bulletin.ffmpeg, "run_ffmpeg", counted)
+    for module in ("bulletin.loudness", "bulletin.engines.gtts"):
+        if hasattr(sys.modules[module], "run_ffmpeg"):
+            monkeypatch.setattr(sys.modules[module], "run_ffmpeg", counted)
+    with GttsServer() as srv, gtts_pointed_at(srv.url):
+        result = make_bulletin(SAMPLE, tmp_path / "g.mp3", Options(engine="gtts", use_cache=False, outputs="mp3"),
+                               engine=engine())  # fmt: skip
+        requests = len(srv.requests)
+    clips = sum(len(s.sentences) for s in result.script.segments)
+    assert clips > 10 and requests >= clips // 2  # many clips came from the server…
+    assert len(runs) <= 3, [c[-1] for c in runs]  # …and none of them needed an ffmpeg

@@ -36,9 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AudioError, ConfigError, EngineError, EngineUnavailable, UnknownVoiceError
-from ..ffmpeg import decode_to_pcm
 from ..normalize.markup import split_languages
 from .base import AudioChunk, EngineConfig, Gender, Voice
+from .mp3 import decode_mp3
 from .ratelimit import RateLimiter, ThreadRateLimiter
 
 DEFAULT_ENDPOINT = "https://speech.platform.bing.com/consumer/speech/synthesize/readaloud"
@@ -297,7 +297,7 @@ class EdgeEngine:
             self._wait()
             try:
                 mp3, words, ended = _run(self._speak(text, voice, percent), self.timeout)
-                pcm = decode_to_pcm("mp3", SAMPLE_RATE, data=mp3)
+                pcm = decode_mp3(mp3, SAMPLE_RATE)
                 _check_complete(text, pcm, words, ended)
                 return mp3, pcm
             except asyncio.TimeoutError:

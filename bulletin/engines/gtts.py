@@ -22,6 +22,7 @@ from ..errors import EngineError, EngineUnavailable, UnknownVoiceError
 from ..ffmpeg import decode_to_pcm
 from ..normalize.markup import split_languages
 from .base import AudioChunk, EngineConfig, Gender, Voice
+from .mp3 import decode_mp3
 from .pitch import PITCH_METHOD, shift_pcm16
 from .ratelimit import RateLimiter, ThreadRateLimiter
 
@@ -193,12 +194,23 @@ class GttsEngine:
         raise EngineUnavailable(f"cannot reach Google's speech service ({last}); use --engine espeak to work offline")
 
     def reachable(self, timeout: float = 2.0) -> bool:
-        """A quick check that the service answers at all (any HTTP status counts)."""
-        import requests
+        """A quick check that the service answers at all (any HTTP status counts). The standard
+        library's client (proxies from the environment, as requests reads them): an offline run
+        need not load requests and gTTS just to learn that the network is down."""
+        import urllib.error
+        import urllib.request
 
+        class _NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+                return None  # a redirect is an answer: the service is there
+
+        opener = urllib.request.build_opener(_NoRedirect)
         try:
-            requests.head(self._host("fr"), timeout=timeout, allow_redirects=False)
-        except requests.exceptions.RequestException:
+            with opener.open(urllib.request.Request(self._host("fr"), method="HEAD"), timeout=timeout):
+                pass
+        except urllib.error.HTTPError:
+            return True
+        except (OSError, ValueError):  # URLError, timeouts, refused connections, a bad address
             return False
         return True
 
@@ -220,7 +232,10 @@ class GttsEngine:
         tempo = rate / 0.7 if slow else rate  # gTTS's slow mode is roughly 0.7x
         if abs(tempo - 1.0) > 0.01:
             filters.append(f"atempo={min(2.0, max(0.5, tempo)):.4f}")
-        pcm = decode_to_pcm("mp3", SAMPLE_RATE, data=mp3, filters=",".join(filters) or None)
+        # In the process; ffmpeg only when the tempo must change (a rate other than 1).
+        pcm = decode_to_pcm("mp3", SAMPLE_RATE, data=mp3, filters=",".join(filters)) if filters else decode_mp3(
+            mp3, SAMPLE_RATE
+        )
         if voice.pitch:
             # Formants stay where they are (TD-PSOLA): a lower voice, not a slowed tape.
             pcm = shift_pcm16(pcm, SAMPLE_RATE, voice.pitch)
