@@ -319,6 +319,6 @@ def parse_pairs(pairs: list[str], flag: str = "--speaker-voice") -> dict[str, st
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip() or not value.strip():
-            raise ConfigError(f"{flag} wants NAME=VOICE, got {pair!r}")
+            raise OptionError(f"{flag} wants NAME=VOICE, got {pair!r}")
         out[name.strip()] = value.strip()
     return out

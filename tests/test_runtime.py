@@ -189,6 +189,22 @@ def test_every_bad_option_value_exits_2(tmp_path: Path, option: list[str]) -> No
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    "args",
+    [["say", "Bonjour", "--locale", "fr-XX"], ["cache", "prune"], ["studio", "--token", "short"],
+     ["batch", "{src}", "-o", "{out}", "--rate", "9"], ["render", "{src}/a.json", "--preset", "nosuch"],
+     ["voices", "--engine", "nosuch"]],
+    ids=["say", "cache-prune", "studio", "batch", "render", "voices"],
+)
+def test_a_bad_option_value_exits_2_in_every_command(tmp_path: Path, args: list[str]) -> None:
+    (tmp_path / "src").mkdir()
+    filled = [a.format(src=tmp_path / "src", out=tmp_path / "out") for a in args]
+    r = run_cli(*filled, "--cache-dir", str(tmp_path / "c")) if args[0] == "cache" else run_cli(*filled)
+    assert r.returncode == 2, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("bulletin: error:")
+    assert not (tmp_path / "out").exists()
+
+
 def test_bad_input_still_exits_1(tmp_path: Path) -> None:
     r = run_cli("make", str(tmp_path / "absent.txt"), "-o", str(tmp_path / "a.mp3"))
     assert r.returncode == 1 and "no such file" in r.stderr

@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, OutputError
+from ..errors import OptionError, OutputError
 from ..settings import Settings
 from .plan import SAFE_NAME
 from .state import STATE_DB, StateStore, exists
@@ -74,10 +74,10 @@ def publish_feed(folder: Path, target: Path, settings: Settings, warnings: list[
         recorded = store.show()
     base_url = settings.base_url or recorded.get("base_url")
     if not base_url:
-        raise ConfigError("the feed needs the address the files are served from: give --base-url "
+        raise OptionError("the feed needs the address the files are served from: give --base-url "
                           "https://…/ (or base_url in bulletin.toml)")  # fmt: skip
     if not re.match(r"https?://[^/\s]+", base_url):
-        raise ConfigError(f"base URL {base_url!r} is not an http(s) address")
+        raise OptionError(f"base URL {base_url!r} is not an http(s) address")
     show = settings.show or recorded.get("show")
     author = settings.author or recorded.get("author") or show
     cover_path = settings.cover or (Path(recorded["cover"]) if recorded.get("cover") else None)

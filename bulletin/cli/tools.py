@@ -73,16 +73,16 @@ def voices(
       bulletin make article.txt --engine piper
     """
     from ..engines.base import available_engines, get_engine
-    from ..errors import ConfigError
+    from ..errors import OptionError
     from ..normalize import LOCALES
 
     if locale is not None and locale not in LOCALES:
-        raise ConfigError(f"unknown locale {locale!r}; choose one of {', '.join(LOCALES)}")
+        raise OptionError(f"unknown locale {locale!r}; choose one of {', '.join(LOCALES)}")
     if voice is not None and not sample_:
-        raise ConfigError(f"a voice ({voice}) is only given with --sample")
+        raise OptionError(f"a voice ({voice}) is only given with --sample")
     engines = sorted(available_engines())
     if only is not None and only not in engines:
-        raise ConfigError(f"unknown engine {only!r}; available engines: {', '.join(engines)}")
+        raise OptionError(f"unknown engine {only!r}; available engines: {', '.join(engines)}")
     if install is not None:
         _install(install, settings)
         return
@@ -252,10 +252,10 @@ def cache_prune(
       bulletin cache prune --max-size 2G --older-than 30d
     """
     from ..cache import ClipCache, parse_age, parse_size
-    from ..errors import ConfigError
+    from ..errors import OptionError
 
     if max_size is None and older_than is None:
-        raise ConfigError("say how to prune: --max-size SIZE, --older-than AGE, or both")
+        raise OptionError("say how to prune: --max-size SIZE, --older-than AGE, or both")
     cache = ClipCache(cache_dir)
     removed = cache.prune(
         max_bytes=parse_size(max_size) if max_size is not None else None,

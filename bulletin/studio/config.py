@@ -6,7 +6,7 @@ import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ConfigError
+from ..errors import OptionError
 from ..settings import Settings
 
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -45,18 +45,18 @@ class StudioConfig:
     def check(self) -> StudioConfig:
         """Refuse a host other machines can reach unless a token guards it."""
         if self.token is not None and len(self.token) < 8:
-            raise ConfigError("--token must be at least 8 characters long")
+            raise OptionError("--token must be at least 8 characters long")
         if not is_loopback(self.host) and not self.token:
-            raise ConfigError(
+            raise OptionError(
                 f"--host {self.host} can be reached from other machines: give --token TOKEN too "
                 "(every call will need it), or keep the default --host 127.0.0.1"
             )
         if self.max_segments < 1:
-            raise ConfigError("--max-segments must be at least 1")
+            raise OptionError("--max-segments must be at least 1")
         if self.preview_seconds <= 0:
-            raise ConfigError("--preview-limit must be a positive number of seconds")
+            raise OptionError("--preview-limit must be a positive number of seconds")
         if self.folder is not None and not self.folder.is_dir():
-            raise ConfigError(f"--folder {self.folder}: no such folder")
+            raise OptionError(f"--folder {self.folder}: no such folder")
         return self
 
     @property
