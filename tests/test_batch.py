@@ -198,7 +198,7 @@ def test_missing_output_folder_is_created_and_bad_options_are_one_line(tmp_path:
     r = run_cli("batch", str(SAMPLE), "-o", str(tmp_path / "a-file" / "sub"), "--engine", "espeak")
     assert r.returncode == 1 and "cannot create" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     r = run_cli("batch", str(SAMPLE), "-o", str(tmp_path), "--edition", "weekly")
-    assert r.returncode == 1 and "unknown edition" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert r.returncode == 2 and "unknown edition" in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
 def test_daily_edition_titles_dates_transitions_and_summary(inputs: Path, tmp_path: Path) -> None:

@@ -340,7 +340,7 @@ class Studio:
             n += 1
 
     async def render(self, request: Request) -> Response:
-        from ..render import render_document
+        from ..pipeline import check_inputs, render_script
 
         data = await read_json(request)
         doc = data.get("script")
@@ -349,7 +349,9 @@ class Studio:
 
         def check() -> Edited:  # a bad edit: 400 now, not a job
             with self.engine(settings, doc) as (engine, _):
-                return self.edited(doc, settings, engine)
+                edited = self.edited(doc, settings, engine)
+            check_inputs(settings)  # the show's jingles and cover, before the job is queued
+            return edited
 
         edited = await run_in_threadpool(check)
         script = edited.script
@@ -361,8 +363,12 @@ class Studio:
 
             def work(progress: Any) -> dict[str, Path]:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                result = render_document(doc, target, replace(settings, speaker_voices={}), runtime=runtime,
-                                         progress=progress)  # fmt: skip
+                # The script checked above is the one spoken: its voices name their engine, so the
+                # render's own stack (new cache and fallback wrappers) speaks it as checked.
+                with self.engine(settings, doc) as (engine, reason):
+                    result = render_script(script, target, replace(settings, speaker_voices={}), engine, reason,
+                                           progress)  # fmt: skip
+                runtime.prune(settings)
                 if replacing:  # what the earlier render wrote and this one did not is not its own
                     kept = set(result.files.values())
                     for old in sidecars(target):
