@@ -8,7 +8,8 @@ and one quote per quote voice) is made into a real bulletin with ``make_bulletin
 forced to one voice with ``speaker_voices``. The written MP3 is decoded with ffmpeg and cut
 into each voice's sentences with the timeline's placements; then, per voice:
 
-- median F0: :func:`median_f0` (normalised autocorrelation on voiced 40 ms frames, below);
+- median F0: :func:`median_f0` (normalised autocorrelation on voiced 40 ms frames, from
+  bulletin/engines/calibration.py);
 - loudness against the anchor: ffmpeg's EBU R128 meter (``ebur128``) on that voice's audio, minus
   the anchor's (LU).
 
@@ -28,77 +29,15 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-F0_MIN_HZ = 50.0
-F0_MAX_HZ = 500.0
-FRAME_MS = 40
-HOP_MS = 10
-VOICED_NCCF = 0.6
-"""A frame is voiced when its normalised autocorrelation peaks at least this high (0..1)."""
-SILENCE_DB = 35.0
-"""Frames this far under the loudest frame are pauses, not speech."""
-OCTAVE_SLACK = 0.9
-"""The shortest period whose correlation is within this share of the best wins: a periodic
-signal correlates as well at two periods as at one, and picking the longer halves F0."""
+# The estimator is the product's own (bulletin/engines/calibration.py measures the gender of an
+# unknown Piper voice with it): one F0 estimator for the tables, the tests and the casting.
+from bulletin.engines.calibration import frame_f0, median_f0  # noqa: E402
 
-
-def frame_f0(pcm: bytes, sample_rate: int) -> list[float]:
-    """F0 (Hz) of every voiced frame of 16-bit mono PCM, by normalised cross-correlation.
-
-    For a frame x of N samples and a lag k, nccf(k) = sum x[n] x[n+k] / sqrt(E0 Ek), where E0
-    and Ek are the energies of the two overlapping parts: 1 for a perfectly periodic frame at
-    its period, whatever the lag (plain autocorrelation shrinks with the lag and favours high
-    pitches). The peak is refined by a parabola through its neighbours.
-    """
-    x = np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype="<i2").astype(np.float64)
-    n = round(sample_rate * FRAME_MS / 1000)
-    hop = round(sample_rate * HOP_MS / 1000)
-    if len(x) < n:
-        return []
-    starts = np.arange(0, len(x) - n + 1, hop)
-    frames = x[starts[:, None] + np.arange(n)]
-    frames -= frames.mean(axis=1, keepdims=True)
-    energy = (frames**2).sum(axis=1)
-    loud = energy > energy.max() * 10 ** (-SILENCE_DB / 10) if energy.max() > 0 else energy > 0
-    frames, energy = frames[loud], energy[loud]
-    if not len(frames):
-        return []
-    size = 1 << (2 * n - 1).bit_length()
-    spectrum = np.fft.rfft(frames, size, axis=1)
-    corr = np.fft.irfft(spectrum * np.conj(spectrum), size, axis=1)[:, :n]
-    cum = np.cumsum(frames**2, axis=1)
-    lo, hi = math.floor(sample_rate / F0_MAX_HZ), math.ceil(sample_rate / F0_MIN_HZ)
-    hi = min(hi, n - 2)
-    lags = np.arange(lo - 1, hi + 2)
-    head = cum[:, n - 1 - lags]  # energy of x[0 : n-k]
-    tail = cum[:, -1:] - cum[:, lags - 1]  # energy of x[k : n]
-    nccf = corr[:, lags] / np.sqrt(np.maximum(head * tail, 1e-9))
-    out: list[float] = []
-    for row in nccf:
-        inner = row[1:-1]
-        peaks = np.flatnonzero((inner >= row[:-2]) & (inner >= row[2:]))
-        if not len(peaks):
-            continue
-        best = inner[peaks].max()
-        if best < VOICED_NCCF:
-            continue
-        i = int(peaks[np.argmax(inner[peaks] >= OCTAVE_SLACK * best)]) + 1  # the first good enough
-        a, b, c = row[i - 1], row[i], row[i + 1]
-        denom = a - 2 * b + c
-        shift = 0.5 * (a - c) / denom if denom < 0 else 0.0
-        out.append(sample_rate / (lags[i] + shift))
-    return out
-
-
-def median_f0(pcm: bytes, sample_rate: int) -> float | None:
-    """Median F0 (Hz) over the voiced frames of 16-bit mono PCM; None when nothing is voiced."""
-    found = frame_f0(pcm, sample_rate)
-    return float(np.median(found)) if found else None
+__all__ = ["frame_f0", "median_f0", "semitones"]
 
 
 def semitones(f: float, ref: float) -> float:

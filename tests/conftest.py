@@ -103,3 +103,16 @@ def hidden(folder: Path) -> list[str]:
     outputs: temporaries (``.part``, ``.pcm``) and scratch folders (``.bulletin-scratch-*``)."""
     names = (p.name for p in Path(folder).iterdir())
     return sorted(n for n in names if n.startswith(".") and not n.startswith(_BATCH_FILES))
+
+
+def recorded(folder: Path) -> dict[str, dict[str, object]]:
+    """What a batch has recorded in its state so far (the SQLite store, read while it may be
+    written: WAL lets a reader in); nothing while there is no state yet."""
+    from bulletin.batch import load_state
+    from bulletin.errors import OutputError
+
+    try:
+        outputs: dict[str, dict[str, object]] = load_state(Path(folder))["outputs"]
+    except OutputError:
+        return {}
+    return outputs

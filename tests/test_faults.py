@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import random
 import signal
@@ -14,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from bulletin.batch import load_state
 from bulletin.cache import ClipCache
 from bulletin.ffmpeg import probe
 
-from .conftest import ROOT, SAMPLE, hidden, run_cli
+from .conftest import ROOT, SAMPLE, hidden, recorded, run_cli
 from .procs import alive, cmdline, descendants, parent_of
 
 # Kill moments are random on every run; the seed is printed in pytest's header and in every
@@ -87,9 +87,9 @@ def corpus(folder: Path, n: int) -> Path:
 
 
 def check_batch_folder(out: Path, n: int) -> None:
-    state = json.loads((out / ".bulletin-state.json").read_text(encoding="utf-8"))
-    assert len(state["outputs"]) == n
-    for name, entry in state["outputs"].items():
+    outputs = recorded(out)
+    assert len(outputs) == n
+    for name, entry in outputs.items():
         assert sha(out / name) == entry["files"][name]["sha256"]
         assert (probe(out / name).duration_ms or 0) > 10_000
 
@@ -111,9 +111,7 @@ def test_kill_9_during_batch(tmp_path: Path, attempt: int) -> None:
     while alive(below) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not alive(below), f"workers {alive(below)} outlived the coordinator; {why}"
-    state_file = out / ".bulletin-state.json"
-    if state_file.exists():
-        json.loads(state_file.read_text(encoding="utf-8"))  # never half-written
+    load_state(out)  # never half-written: a damaged state raises (OutputError), it never reads as empty
     assert not [p for p in out.glob("*.mp3") if not probe(p).duration_ms], why
     assert not hidden(out), why
     assert_cache_sound(cache)

@@ -100,7 +100,7 @@ def test_feed_reuses_what_the_batch_recorded(folder: Path) -> None:
 def test_feed_without_any_base_url_is_refused(folder: Path) -> None:
     set_show(folder, {**show_of(folder), "base_url": None})
     r = run_cli("feed", str(folder))
-    assert r.returncode == 1 and "--base-url" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert r.returncode == 2 and "--base-url" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert not (folder / "feed.xml").exists()
 
 

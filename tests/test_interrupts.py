@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import sys
@@ -13,7 +12,7 @@ import pytest
 
 from bulletin.ffmpeg import probe
 
-from .conftest import ROOT, SAMPLE, hidden, run_cli
+from .conftest import ROOT, SAMPLE, hidden, recorded, run_cli
 from .procs import alive, descendants
 from .test_faults import RANDOM, SEED
 
@@ -83,9 +82,9 @@ def test_batch_stops_within_seconds_and_keeps_what_finished(tmp_path: Path, sig:
     args = ("batch", str(src), "-o", str(out), "--engine", "espeak", "--cache-dir", str(tmp_path / "c"), "-w", "2")
     proc = start(*args)
     deadline = time.monotonic() + 120
-    while not (out / ".bulletin-state.json").exists() and time.monotonic() < deadline:
+    while not recorded(out) and time.monotonic() < deadline:
         time.sleep(0.05)  # at least one bulletin made and recorded, others under way
-    assert (out / ".bulletin-state.json").exists(), "no bulletin was made in two minutes"
+    assert recorded(out), "no bulletin was made in two minutes"
     time.sleep(RANDOM.uniform(0.0, 1.5))
     below = descendants(proc.pid)
     t0 = time.monotonic()
@@ -104,8 +103,7 @@ def test_batch_stops_within_seconds_and_keeps_what_finished(tmp_path: Path, sig:
     assert len(unrecorded) <= 2  # at most one per worker can be caught after its MP3 was renamed
     for mp3 in on_disk:
         assert (probe(mp3).duration_ms or 0) > 10_000
-    state = json.loads((out / ".bulletin-state.json").read_text(encoding="utf-8"))
-    assert sorted(state["outputs"]) == sorted(p.name for p in made)
+    assert sorted(recorded(out)) == sorted(p.name for p in made)
     assert not hidden(out)
     again = run_cli(*args, "-q", timeout=300)
     assert again.returncode == 0, again.stderr

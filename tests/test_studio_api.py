@@ -310,7 +310,7 @@ def test_the_token_is_needed_for_every_call(tmp_path: Path) -> None:
 def test_a_non_loopback_host_is_refused_without_a_token(tmp_path: Path) -> None:
     r = subprocess.run(studio_command(tmp_path, "--host", "0.0.0.0"), capture_output=True, text=True,
                        env=studio_env(tmp_path), timeout=60)  # fmt: skip
-    assert r.returncode == 1 and r.stdout == ""
+    assert r.returncode == 2 and r.stdout == ""  # a usage error: the options do not go together
     assert r.stderr.count("\n") == 1 and "--host 0.0.0.0 can be reached from other machines: give --token" in r.stderr
 
 

@@ -349,9 +349,7 @@ class Studio:
 
         def check() -> Edited:  # a bad edit: 400 now, not a job
             with self.engine(settings, doc) as (engine, _):
-                edited = self.edited(doc, settings, engine)
-            check_inputs(settings)  # the show's jingles and cover, before the job is queued
-            return edited
+                return self.edited(doc, settings, engine)
 
         edited = await run_in_threadpool(check)
         script = edited.script
@@ -363,6 +361,7 @@ class Studio:
 
             def work(progress: Any) -> dict[str, Path]:
                 target.parent.mkdir(parents=True, exist_ok=True)
+                check_inputs(settings)  # the show's jingles and cover (a missing one fails the job)
                 # The script checked above is the one spoken: its voices name their engine, so the
                 # render's own stack (new cache and fallback wrappers) speaks it as checked.
                 with self.engine(settings, doc) as (engine, reason):
