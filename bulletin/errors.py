@@ -11,7 +11,8 @@ line and exits non-zero, so messages are written for people, in plain words::
     │   ├── EngineUnavailable   the engine cannot run here (no network, library missing)
     │   └── UnknownVoiceError   a voice or engine name that does not exist
     ├── AudioError          decoding, mixing or encoding failed (ffmpeg)
-    └── ConfigError         an option or setting is out of range or malformed
+    ├── ConfigError         an option or setting is out of range or malformed
+    └── Interrupted         a job was asked to stop (a batch's interrupt) and unwound cleanly
 """
 
 from __future__ import annotations
@@ -51,3 +52,8 @@ class AudioError(BulletinError):
 
 class ConfigError(BulletinError):
     """An option or setting is out of range or malformed."""
+
+
+class Interrupted(BulletinError):
+    """A job stopped because it was asked to (:mod:`bulletin.stopping`), not because it failed:
+    what it wrote is removed, and the batch reports it as not made, never as failed."""
