@@ -171,6 +171,11 @@ class Cluster:
     A scheduler address is connected to at once (an unreachable scheduler, or one without
     workers, is a one-line :class:`ConfigError` before the batch writes anything); ``local:N``
     starts N worker processes on first use and stops them on close.
+
+    While it is open (in the main thread), SIGINT and SIGTERM do not raise: :meth:`run` turns
+    them into a clean stop, and one that :meth:`run` did not handle is raised as
+    KeyboardInterrupt when the cluster has closed. Code that blocks in its own Dask calls on
+    an open cluster is not interrupted meanwhile.
     """
 
     def __init__(self, address: str, *, timeout: float = CONNECT_TIMEOUT_S) -> None:
@@ -309,9 +314,12 @@ class Cluster:
             while any(not f.done() for f in active) and time.monotonic() < deadline and self._interrupts.count < 2:
                 time.sleep(POLL_S)
             for fut in active:
-                if fut.status == "finished" and fut.result()[0] != "stopped":
-                    _report(fut, futures[fut], finished)
-                    reported.add(fut)
+                # Finished (made, or failed on its own), or lost with its workers: reported;
+                # stopped, or still running after the grace: left for the next run.
+                with contextlib.suppress(Exception):
+                    if fut.status == "error" or (fut.status == "finished" and fut.result()[0] != "stopped"):
+                        _report(fut, futures[fut], finished)
+                        reported.add(fut)
         submitted = {futures[f].name for f in futures}
         leftover = [futures[f] for f in futures if f not in reported] + [j for j in todo if j.name not in submitted]
         with contextlib.suppress(Exception):

@@ -507,6 +507,7 @@ def test_rate_limit_is_shared_by_the_workers_of_a_local_cluster_set_in_bulletin_
                                 "--cache-dir", str(tmp_path / "cache"), cwd=tmp_path, env=env)  # fmt: skip
         times = list(srv.requests.times)
     assert code == 0, err
+    assert err == "engine: gtts (as asked)\n"  # the workers' semaphores close quietly too
     assert "6 made" in stdout and re.search(r"workers\s+local-0: \d, local-1: \d", stdout), stdout
     assert len(times) >= 30, len(times)
     busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
