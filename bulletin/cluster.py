@@ -250,6 +250,7 @@ class Cluster:
             self._resources.callback(local.close)
             self._client = Client(local, set_as_default=False)
             self._resources.callback(self._client.close)
+            self._resources.callback(_silence_workers, self._client)  # first of all on close
             self._interrupts.raise_if_any()
         return self._client
 
@@ -359,6 +360,17 @@ class Cluster:
             who, reason = answer
             if reason:
                 raise OutputError(f"worker {who}: {reason}")
+
+
+def _silence_workers(client: Any) -> None:
+    """Before a local cluster closes: its workers log to our stderr, and closing makes them log
+    errors that are not (a heartbeat that met the closing scheduler)."""
+    with contextlib.suppress(Exception):
+        client.run(_silence_logs, on_error="ignore")
+
+
+def _silence_logs() -> None:
+    logging.getLogger("distributed").setLevel(logging.CRITICAL + 1)
 
 
 def _report(fut: Any, job: Job, finished: Finished) -> None:

@@ -651,7 +651,9 @@ def test_sigterm_at_random_moments_of_a_cluster_batch_leaves_only_complete_files
             assert lines[-1] == "bulletin: interrupted; nothing more was written", why
             assert all(INTERRUPTED_LINES.fullmatch(line) for line in lines), why
         else:
-            assert proc.returncode == 0 and lines == [ENGINE_LINE], why  # it had ended before the signal
+            # It had ended before the signal; -15: the signal came while Python was finishing
+            # (past the CLI's handler, with every file and the state written).
+            assert proc.returncode in (0, -signal.SIGTERM) and lines == [ENGINE_LINE], why
         deadline = time.monotonic() + 10
         while alive(below) and time.monotonic() < deadline:
             time.sleep(0.1)
