@@ -19,9 +19,15 @@ What Dask gives, and what this module adds:
   still running (two batches on one folder).
 * The cluster-wide rate limit is a ``distributed.Semaphore`` whose lease is held for one
   interval (:class:`ClusterRateLimiter`).
-* An interrupt sets a ``distributed.Event``: queued tasks are cancelled, tasks about to start
-  return at once, running jobs are stopped (a KeyboardInterrupt raised in their thread unwinds
-  them: temporaries removed, ffmpeg children killed) and jobs that finished are recorded.
+* Stops are cooperative (:mod:`bulletin.stopping`), never an exception raised into a worker's
+  thread from outside. An interrupt of the coordinator (Ctrl-C, SIGTERM) only sets a flag here:
+  a KeyboardInterrupt raised inside Dask's own code (starting or closing a cluster, a call in
+  flight) leaves its event loop half-way, with tracebacks at exit and a cluster never closed.
+  The coordinator then sets the batch's stop flag on every worker (``Client.run``), cancels the
+  queued tasks and waits for the running ones: a task about to start returns at once, a running
+  job stops at its next check (between clips) and unwinds (temporaries removed, ffmpeg children
+  waited for), and jobs that finished are recorded. Only then is a local cluster closed, so no
+  worker is killed in the middle of a write.
 
 Nothing here imports Dask until a cluster is asked for: the core install stays without it.
 """
@@ -29,13 +35,12 @@ Nothing here imports Dask until a cluster is asked for: the core install stays w
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import logging
 import re
 import secrets
 import signal
-import sys
 import threading
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -44,15 +49,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from .errors import BulletinError, ConfigError, OutputError
+from .errors import BulletinError, ConfigError, Interrupted, OutputError
+from .stopping import StopFlag, bound
 
 if TYPE_CHECKING:
     from .batch import Job
     from .settings import Settings
     from .workers import Finished
-
-if sys.platform != "win32":
-    pass
 
 INSTALL_HINT = 'pip install "bulletin[cluster]"'
 CONNECT_TIMEOUT_S = 10.0
@@ -60,6 +63,8 @@ CONNECT_TIMEOUT_S = 10.0
 ``distributed.comm.timeouts.connect`` applies when it is shorter)."""
 STOP_GRACE_S = 10.0
 """After an interrupt, how long running jobs have to stop (or finish) before they are abandoned."""
+POLL_S = 0.1
+"""How often the coordinator looks for an interrupt while it waits for the cluster."""
 INPUT_FILES = ("lexicon", "intro", "outro", "music", "cover")
 """Settings naming files that workers read."""
 
@@ -104,16 +109,57 @@ def worker_label(name: object, address: str) -> str:
 
 
 @contextlib.contextmanager
-def _quiet_dask() -> Iterator[None]:
+def _quiet_dask(level: int = logging.ERROR) -> Iterator[None]:
     """Dask logs lost workers and reconnections as warnings on stderr; the batch summary is what
     the user reads, so only Dask's errors get through while it runs."""
     logger = logging.getLogger("distributed")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
+    previous = logger.level
+    logger.setLevel(level)
     try:
         yield
     finally:
-        logger.setLevel(level)
+        logger.setLevel(previous)
+
+
+class _Interrupts:
+    """While a cluster is open, SIGINT and SIGTERM are noted here instead of raising.
+
+    A KeyboardInterrupt raised in the main thread lands wherever it is: inside Dask's ``sync``
+    (its event loop then holds a half-finished call, and tornado fails at exit), inside
+    ``LocalCluster``'s start (closed at exit with a traceback), inside the recording of a result.
+    The coordinator looks at :attr:`count` between steps instead, and raises
+    KeyboardInterrupt itself where that is safe. Signals can only be handled in the main
+    thread; elsewhere nothing changes."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.handled = False
+        """Set once a run has turned the interrupt into its result (the jobs not made)."""
+        self.noted = threading.Event()
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _Interrupts:
+        if threading.current_thread() is threading.main_thread():
+            for sig in self.SIGNALS:
+                self._previous[sig] = signal.signal(sig, self._note)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)  # None: set outside Python
+        self._previous.clear()
+
+    def _note(self, _signum: int, _frame: object) -> None:
+        self.count += 1
+        self.noted.set()
+
+    def raise_if_any(self) -> None:
+        """Where stopping is safe (between two steps of setting up): stop now if asked to."""
+        if self.count:
+            self.handled = True
+            raise KeyboardInterrupt
 
 
 # --- the cluster, seen from the coordinator -----------------------------------------------
@@ -125,20 +171,29 @@ class Cluster:
     A scheduler address is connected to at once (an unreachable scheduler, or one without
     workers, is a one-line :class:`ConfigError` before the batch writes anything); ``local:N``
     starts N worker processes on first use and stops them on close.
+
+    While it is open (in the main thread), SIGINT and SIGTERM do not raise: :meth:`run` turns
+    them into a clean stop, and one that :meth:`run` did not handle is raised as
+    KeyboardInterrupt when the cluster has closed. Code that blocks in its own Dask calls on
+    an open cluster is not interrupted meanwhile.
     """
 
     def __init__(self, address: str, *, timeout: float = CONNECT_TIMEOUT_S) -> None:
         self.address = address
         self.kind, self.target = parse_address(address)
-        _require_dask()
         self._timeout = timeout
         self._client: Any = None
         self._resources = contextlib.ExitStack()  # closed in reverse: client, cluster, folders
-        self._resources.enter_context(_quiet_dask())
+        # From here on, an interrupt waits for a safe point: importing Dask takes a while, and an
+        # import cut in half by a KeyboardInterrupt can be swallowed (a weakref callback's).
+        self._interrupts = self._resources.enter_context(_Interrupts())
         try:
+            _require_dask()
+            self._resources.enter_context(_quiet_dask())
             if self.kind == "remote":
                 self._client = self._connect(str(self.target))
                 self._resources.callback(self._client.close)
+            self._interrupts.raise_if_any()
         except BaseException:
             self.close()
             raise
@@ -148,6 +203,8 @@ class Cluster:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
+        if kind is None and self._interrupts.count and not self._interrupts.handled:
+            raise KeyboardInterrupt  # asked to stop after the last job: stop here, the cluster closed
 
     def _connect(self, url: str) -> Any:
         import dask.config
@@ -180,9 +237,11 @@ class Cluster:
 
             # Dask's scratch folders (one per worker, one for the scheduler) go in a folder of
             # our own, removed on close: a worker that died would leave its own in /tmp.
-            scratch = self._resources.enter_context(tempfile.TemporaryDirectory(prefix="bulletin-dask-"))
+            scratch = self._resources.enter_context(
+                tempfile.TemporaryDirectory(prefix="bulletin-dask-", ignore_cleanup_errors=True)
+            )
             self._resources.enter_context(dask.config.set({"temporary-directory": scratch}))
-            # Worker processes ignore Ctrl-C (see dask_setup): the coordinator stops them.
+            # Worker processes ignore Ctrl-C and SIGTERM (see dask_setup): the coordinator stops them.
             # No dashboard; its HTTP server (which stays) on a free port, not on the usual 8787.
             local = LocalCluster(n_workers=int(self.target), threads_per_worker=1, processes=True,
                                  host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
@@ -191,12 +250,17 @@ class Cluster:
             self._resources.callback(local.close)
             self._client = Client(local, set_as_default=False)
             self._resources.callback(self._client.close)
+            self._resources.callback(_silence_workers, self._client)  # first of all on close
+            self._interrupts.raise_if_any()
         return self._client
 
     def close(self) -> None:
-        """Disconnect; a local cluster's worker processes are stopped and waited for."""
+        """Disconnect; a local cluster's worker processes are stopped and waited for. Dask's
+        loggers are silenced meanwhile: closing cancels its pending calls, which it logs as
+        errors, and a batch that succeeded prints no error."""
         self._client = None
-        self._resources.close()
+        with _quiet_dask(logging.CRITICAL + 1):
+            self._resources.close()
 
     # --- one batch ------------------------------------------------------------------------
 
@@ -204,58 +268,63 @@ class Cluster:
         self, todo: Sequence[Job], out_dir: Path, settings: Settings, engine_name: str, finished: Finished
     ) -> list[Job] | None:
         """Run every job on the cluster, calling ``finished`` here as each ends. Returns None
-        when all ran, or, after a KeyboardInterrupt, the jobs that did not finish."""
-        from dask.distributed import Event, as_completed
-
+        when all ran, or, after an interrupt (SIGINT, SIGTERM), the jobs that did not finish."""
         client = self.client
         # Absolute, not resolved: a worker resolves symbolic links on its own side of the mount.
         folder = out_dir.absolute()
         settings = _for_workers(settings)
         self.check_workers(folder, settings.cache_dir if settings.use_cache else None,
                            [getattr(settings, name) for name in INPUT_FILES if getattr(settings, name)])  # fmt: skip
+        self._interrupts.raise_if_any()
         batch = uuid.uuid4().hex[:12]
         limiter = ClusterRateLimiter.create(client, f"bulletin-rate-{batch}", settings.requests_per_second)
-        stop = Event(f"bulletin-stop-{batch}", client=client)
         futures: dict[Any, Job] = {}
         reported: set[Any] = set()
         try:
             for job in todo:
-                fut = client.submit(_task, job, str(folder), settings, engine_name, limiter, stop.name,
+                fut = client.submit(_task, job, str(folder), settings, engine_name, limiter, batch,
                                     key=f"bulletin-{job.name}-{batch}", pure=False, retries=0)  # fmt: skip
                 futures[fut] = job
-            for fut in as_completed(list(futures), loop=client.loop):
-                # Counted as reported once ``finished`` has returned: an interrupt inside it
-                # leaves the job to _stop, which reports it again (recording is idempotent).
-                _report(fut, futures[fut], finished)
-                reported.add(fut)
-        except KeyboardInterrupt:
-            return self._stop(todo, futures, reported, stop, finished)
+            while len(reported) < len(futures):
+                if self._interrupts.count:
+                    return self._stop(todo, futures, reported, batch, finished)
+                for fut in [f for f in futures if f not in reported and f.done()]:
+                    _report(fut, futures[fut], finished)
+                    reported.add(fut)
+                self._interrupts.noted.wait(POLL_S)
         finally:
             limiter.close()
         return None
 
     def _stop(
-        self, todo: Sequence[Job], futures: dict[Any, Job], reported: set[Any], stop: Any, finished: Finished
+        self, todo: Sequence[Job], futures: dict[Any, Job], reported: set[Any], batch: str, finished: Finished
     ) -> list[Job]:
         """After an interrupt: nothing new starts, running jobs stop, finished ones are kept."""
-        from dask.distributed import as_completed
-
-        # A second Ctrl-C stops the waiting, not the stopping; a lost scheduler ends both.
-        with contextlib.suppress(KeyboardInterrupt, OSError):
-            stop.set()  # before anything else: a task that starts from now on returns at once
-            running = {str(k) for keys in self.client.processing().values() for k in keys}
+        self._interrupts.handled = True
+        client = self.client
+        with contextlib.suppress(Exception):  # a lost scheduler or worker ends the stopping, not the batch
+            # First: a task that starts from now on returns at once, a running job stops at its
+            # next check. Then the queued tasks are cancelled.
+            client.run(_request_stop, batch, on_error="ignore")
+            running = {str(k) for keys in client.processing().values() for k in keys}
             left = [f for f in futures if f not in reported]
-            self.client.cancel([f for f in left if f.key not in running and not f.done()])
+            client.cancel([f for f in left if f.key not in running and not f.done()])
             active = [f for f in left if f.key in running or f.done()]
-            with contextlib.suppress(TimeoutError):
-                for fut in as_completed(active, loop=self.client.loop, timeout=STOP_GRACE_S):
-                    if fut.status == "finished" and fut.result()[0] != "stopped":
+            # A second interrupt stops the waiting, not the stopping.
+            deadline = time.monotonic() + STOP_GRACE_S
+            while any(not f.done() for f in active) and time.monotonic() < deadline and self._interrupts.count < 2:
+                time.sleep(POLL_S)
+            for fut in active:
+                # Finished (made, or failed on its own), or lost with its workers: reported;
+                # stopped, or still running after the grace: left for the next run.
+                with contextlib.suppress(Exception):
+                    if fut.status == "error" or (fut.status == "finished" and fut.result()[0] != "stopped"):
                         _report(fut, futures[fut], finished)
                         reported.add(fut)
         submitted = {futures[f].name for f in futures}
         leftover = [futures[f] for f in futures if f not in reported] + [j for j in todo if j.name not in submitted]
         with contextlib.suppress(Exception):
-            self.client.cancel([f for f in futures if f not in reported])
+            client.cancel([f for f in futures if f not in reported])
         return leftover
 
     def check_workers(self, folder: Path, cache: Path | None, inputs: Sequence[Path] = ()) -> None:
@@ -293,6 +362,17 @@ class Cluster:
                 raise OutputError(f"worker {who}: {reason}")
 
 
+def _silence_workers(client: Any) -> None:
+    """Before a local cluster closes: its workers log to our stderr, and closing makes them log
+    errors that are not (a heartbeat that met the closing scheduler)."""
+    with contextlib.suppress(Exception):
+        client.run(_silence_logs, on_error="ignore")
+
+
+def _silence_logs() -> None:
+    logging.getLogger("distributed").setLevel(logging.CRITICAL + 1)
+
+
 def _report(fut: Any, job: Job, finished: Finished) -> None:
     """Hand one finished future to the coordinator's ``finished``."""
     from dask.distributed import KilledWorker
@@ -321,10 +401,13 @@ def _reason(exc: BaseException) -> str:
 
 
 def dask_setup(worker: Any) -> None:
-    """Preload of ``local:N`` workers: a terminal's Ctrl-C reaches the whole process group, but
-    the coordinator decides what stops (and stops running jobs cleanly), so workers ignore it."""
+    """Preload of ``local:N`` workers: a terminal's Ctrl-C reaches the whole process group, and
+    so does ``timeout``'s SIGTERM, but the coordinator decides what stops (and stops running jobs
+    cleanly), so workers ignore both. They still never outlive it: Dask ends a worker process
+    whose parent is gone, and closing the cluster ends them."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def _for_workers(settings: Settings) -> Settings:
@@ -379,26 +462,26 @@ def _probe_reason(dirs: list[str], files: list[str], token: str, version: str) -
 
 
 def _task(
-    job: Job, folder: str, settings: Settings, engine_name: str, limiter: ClusterRateLimiter, stop_name: str
+    job: Job, folder: str, settings: Settings, engine_name: str, limiter: ClusterRateLimiter, batch: str
 ) -> tuple[str, Any, str]:
     """One output, on a worker: ``("ok", entry, worker)``, ``("failed", reason, worker)`` or
-    ``("stopped", None, worker)``. Never raises, so Dask never retries a job that failed."""
-    from dask.distributed import Event, get_worker
+    ``("stopped", None, worker)``. Never raises, so Dask never retries a job that failed.
+
+    The batch's stop flag is checked as the job starts and, through :func:`bulletin.stopping.check`,
+    wherever the job checks it (between clips). A job that ended before it saw the flag is
+    reported made: its output is whole, and the coordinator records it."""
+    from dask.distributed import get_worker
 
     from .batch import run_job
 
     worker = get_worker()
     who = worker_label(worker.name, worker.address)
-    stop = Event(stop_name)
-    entry = None
     try:
-        if stop.is_set():
-            return "stopped", None, who
-        with _stopped_by(stop):
+        with bound(_flag_for(batch)) as flag:
+            flag.check()
             entry = run_job(job, folder, settings, engine_name, limiter.bind(worker))
-    except KeyboardInterrupt:
-        if entry is None:
-            return "stopped", None, who
+    except Interrupted:
+        return "stopped", None, who
     except BulletinError as exc:
         return "failed", str(exc), who
     except Exception as exc:  # a bug in one job is that job's failure, not the batch's
@@ -406,85 +489,27 @@ def _task(
     return "ok", entry, who
 
 
-def _raise_in(thread_id: int, exc: type[BaseException] | None) -> None:
-    """Raise ``exc`` in a thread of this process at its next Python instruction (None withdraws
-    one not raised yet). CPython's documented C API; it is the only way to stop a job running in
-    a Dask worker's thread without killing the worker."""
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), ctypes.py_object(exc) if exc else None)
+# Each worker process keeps one stop flag per batch (tasks of several batches may share it).
+_FLAGS: OrderedDict[str, StopFlag] = OrderedDict()
+_FLAGS_LOCK = threading.Lock()
+_KEEP_FLAGS = 64
 
 
-# A KeyboardInterrupt that lands in a ctypes callback (espeak-ng's audio callback, most often) is
-# swallowed there and handed to sys.unraisablehook instead. The hook only notes it (an exception
-# raised in the hook would be lost too); the thread that raised it raises it again, and it comes
-# out at the first instruction outside the callback. Only a swallowed interrupt is repeated, so
-# the job's clean-up code never meets a second one.
-_SWALLOWED: dict[int, threading.Event] = {}
-_HOOK_LOCK = threading.Lock()
-_previous_hook = sys.unraisablehook
+def _flag_for(batch: str) -> StopFlag:
+    with _FLAGS_LOCK:
+        flag = _FLAGS.get(batch)
+        if flag is None:
+            flag = _FLAGS[batch] = StopFlag()
+            while len(_FLAGS) > _KEEP_FLAGS:
+                _FLAGS.popitem(last=False)
+        else:
+            _FLAGS.move_to_end(batch)
+        return flag
 
 
-def _unraisable(info: Any) -> None:
-    swallowed = _SWALLOWED.get(threading.get_ident())
-    if swallowed is not None and info.exc_type is not None and issubclass(info.exc_type, KeyboardInterrupt):
-        swallowed.set()
-        return
-    _previous_hook(info)
-
-
-def _install_hook() -> None:
-    global _previous_hook
-    with _HOOK_LOCK:
-        if sys.unraisablehook is not _unraisable:
-            _previous_hook = sys.unraisablehook
-            sys.unraisablehook = _unraisable
-
-
-@contextlib.contextmanager
-def _stopped_by(event: Any, poll_s: float = 1.0) -> Iterator[None]:
-    """While the body runs, a KeyboardInterrupt is raised in it once ``event`` is set."""
-    target = threading.get_ident()
-    lock = threading.Lock()
-    state = {"active": True}
-    swallowed = threading.Event()
-    _install_hook()
-
-    def watch() -> None:
-        while True:
-            try:
-                is_set = event.wait(timeout=poll_s)
-            except Exception:  # the worker is closing: its own shutdown stops the job
-                return
-            with lock:
-                if not state["active"]:
-                    return
-                if is_set:
-                    _SWALLOWED[target] = swallowed
-                    _raise_in(target, KeyboardInterrupt)
-                    break
-        while True:
-            swallowed.wait(poll_s)
-            with lock:
-                if not state["active"]:
-                    return
-                if swallowed.is_set():
-                    swallowed.clear()
-                    _raise_in(target, KeyboardInterrupt)
-
-    def finish() -> bool:
-        """Stop watching; whether a stop was asked for."""
-        with lock:
-            state["active"] = False
-            _raise_in(target, None)  # withdrawn if not raised yet: the caller decides below
-            return _SWALLOWED.pop(target, None) is not None
-
-    threading.Thread(target=watch, name="bulletin-stop-watch", daemon=True).start()
-    try:
-        yield
-    except BaseException:
-        finish()
-        raise
-    if finish():  # asked to stop, but ctypes swallowed the interrupt until the body had ended
-        raise KeyboardInterrupt
+def _request_stop(batch: str) -> None:
+    """On every worker (through ``Client.run``, in the worker's event loop): stop ``batch``."""
+    _flag_for(batch).set()
 
 
 # --- the rate limit -------------------------------------------------------------------------

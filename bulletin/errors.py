@@ -11,9 +11,10 @@ line and exits non-zero, so messages are written for people, in plain words::
     │   ├── EngineUnavailable   the engine cannot run here (no network, library missing)
     │   └── UnknownVoiceError   a voice or engine name that does not exist
     ├── AudioError          decoding, mixing or encoding failed (ffmpeg)
-    └── ConfigError         a setting, or a file an option names, cannot be used
-        └── OptionError     an option's value is not one bulletin takes (exit code 2, as for
-                            a misspelt option: the command line itself is wrong)
+    ├── ConfigError         a setting, or a file an option names, cannot be used
+    │   └── OptionError     an option's value is not one bulletin takes (exit code 2, as for
+    │                       a misspelt option: the command line itself is wrong)
+    └── Interrupted         a job was asked to stop (a batch's interrupt) and unwound cleanly
 """
 
 from __future__ import annotations
@@ -58,3 +59,8 @@ class ConfigError(BulletinError):
 class OptionError(ConfigError):
     """An option's value is out of range or not one of those offered (``--rate 5``,
     ``--locale fr-XX``): the CLI exits 2, as for an unknown option."""
+
+
+class Interrupted(BulletinError):
+    """A job stopped because it was asked to (:mod:`bulletin.stopping`), not because it failed:
+    what it wrote is removed, and the batch reports it as not made, never as failed."""

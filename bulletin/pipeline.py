@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from . import scratch
+from . import scratch, stopping
 from .article import Article, read_article, slugify
 from .atomic import atomic_path, check_writable_dir
 from .cache import ClipCache, ClipSet
@@ -101,6 +101,9 @@ def synthesize(
     def finished(item: tuple[str, str, str], chunk: AudioChunk) -> None:
         nonlocal done_count
         clips.keep(item[2], chunk)
+        # A batch job asked to stop stops here, between clips (in the job's own thread, where its
+        # stop flag is bound; never inside an engine's callback, where ctypes would swallow it).
+        stopping.check()
         done_count += 1
         if progress:
             progress(done_count, len(names))

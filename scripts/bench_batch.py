@@ -14,6 +14,13 @@ tests, with --latency seconds per answer; a first run fills the server's own spe
 that the measured run pays the latency and the rate limit, not the server's synthesis):
 
     python scripts/bench_batch.py --cluster local:2 [--articles 50] [--gtts-articles 10] [--json out.json]
+
+``--stops N`` (with ``--cluster``) measures stops instead: N batches of --articles seed-sized
+articles, each sent SIGTERM at a random moment after its first bulletin was recorded; it prints
+how long each took to exit, its exit code, any stderr line beyond the engine and interrupted
+lines, and anything left behind (hidden files in the output folder, folders in its TMPDIR):
+
+    python scripts/bench_batch.py --cluster local:2 --stops 5 --articles 12
 """
 
 from __future__ import annotations
@@ -21,8 +28,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import re
 import resource
+import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -207,6 +217,43 @@ def limiter_ceiling(cluster: str, per_second: float = 15.0, waits: int = 120) ->
     return {"limit": per_second, "workers": workers, "reached": (len(stamps) - 1) / (stamps[-1] - stamps[0])}
 
 
+QUIET_LINES = re.compile(r"engine: .*|interrupted.*|bulletin: interrupted; nothing more was written")
+STATE_FILES = re.compile(r"\.bulletin-state\.json|\.bulletin\.lock|\.bulletin-jobs")
+
+
+def cluster_stops(trials: int, n: int, cluster: str, seed: int) -> dict[str, object]:
+    """``trials`` batches of n articles on the cluster, each stopped by SIGTERM at a random moment
+    (0 to 2 s) after its first bulletin was recorded: seconds from the signal to the exit, and
+    what each left."""
+    rng = random.Random(seed)
+    runs = []
+    for trial in range(trials):
+        with tempfile.TemporaryDirectory() as d:
+            src, out, tmp = Path(d) / "in", Path(d) / "out", Path(d) / "tmp"
+            src.mkdir()
+            tmp.mkdir()
+            make_articles(src, n)
+            state = out / ".bulletin-state.json"
+            proc = subprocess.Popen([sys.executable, "-m", "bulletin", "batch", str(src), "-o", str(out), "--engine",
+                                     "espeak", "--cache-dir", str(Path(d) / "cache"), "--cluster", cluster, "-q"],
+                                    cwd=ROOT, env={**os.environ, "TMPDIR": str(tmp)}, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE, text=True)  # fmt: skip
+            while not state.exists() and proc.poll() is None:
+                time.sleep(0.02)
+            time.sleep(rng.uniform(0.0, 2.0))
+            signalled = time.perf_counter()
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=120)
+            took = time.perf_counter() - signalled
+            noise = [line for line in err.splitlines() if not QUIET_LINES.fullmatch(line)]
+            left = sorted(p.name for p in out.iterdir() if p.name.startswith(".") and not STATE_FILES.fullmatch(p.name))
+            left += sorted(f"TMPDIR/{p.name}" for p in tmp.iterdir())
+            runs.append({"trial": trial, "code": proc.returncode, "stop_s": took, "noise": noise, "left": left})
+    stops = [float(r["stop_s"]) for r in runs]  # type: ignore[arg-type]
+    return {"articles": n, "runs": runs, "median_stop_s": statistics.median(stops), "max_stop_s": max(stops),
+            "noisy": sum(1 for r in runs if r["noise"]), "with_debris": sum(1 for r in runs if r["left"])}  # fmt: skip
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--articles", type=int, default=50)
@@ -215,7 +262,24 @@ def main() -> int:
     ap.add_argument("--gtts-articles", type=int, default=10, help="articles for the gTTS run (0: skip it)")
     ap.add_argument("--latency", type=float, default=0.3, help="seconds the local gTTS server takes per answer")
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--stops", type=int, default=0, help="with --cluster: measure this many SIGTERM stops instead")
+    ap.add_argument("--seed", type=int, default=None, help="random moments of --stops (default: a new one)")
     args = ap.parse_args()
+    if args.cluster and args.stops:
+        seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 32)
+        st = cluster_stops(args.stops, args.articles, args.cluster, seed)
+        for r in st["runs"]:  # type: ignore[attr-defined]
+            print(
+                f"  trial {r['trial']}: exit {r['code']} {r['stop_s']:5.2f} s after SIGTERM"
+                + (f"  noise: {r['noise']}" if r["noise"] else "")
+                + (f"  left: {r['left']}" if r["left"] else "")
+            )
+        print(f"{args.stops} stops of {args.articles}-article batches on {args.cluster} (--seed {seed}): "
+              f"median {st['median_stop_s']:.2f} s, max {st['max_stop_s']:.2f} s from SIGTERM to exit; "
+              f"{st['noisy']} with stderr noise, {st['with_debris']} with debris")  # fmt: skip
+        if args.json:
+            args.json.write_text(json.dumps(st, indent=1), encoding="utf-8")
+        return 0
     if args.cluster:
         r = cluster_vs_pool(args.articles, args.cluster)
         print(f"{r['articles']} articles, offline (espeak), from an empty folder and cache")

@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import pickle
+import random
 import re
 import signal
 import subprocess
@@ -26,20 +27,16 @@ import feedparser
 import pytest
 from dask.distributed import Client
 
+from bulletin import stopping
 from bulletin.batch import _remove_leftovers
-from bulletin.cluster import (
-    ClusterRateLimiter,
-    _stopped_by,
-    parse_address,
-    worker_label,
-)
-from bulletin.errors import ConfigError
+from bulletin.cluster import ClusterRateLimiter, parse_address, worker_label
+from bulletin.errors import ConfigError, Interrupted
 from bulletin.ffmpeg import probe
 
 from .conftest import ROOT
 from .gtts_server import GttsServer
 from .procs import alive, descendants
-from .test_faults import sha
+from .test_faults import SEED, sha
 
 BASE_URL = "https://exemple.be/podcast/"
 TOWNS = ["Namur", "Liège", "Mons", "Arlon", "Wavre", "Dinant", "Tournai", "Bastogne", "Huy", "Ciney",
@@ -89,8 +86,9 @@ def temporaries(folder: Path) -> list[str]:
 
 
 def state_of(folder: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((folder / ".bulletin-state.json").read_text(encoding="utf-8"))
-    return data
+    from bulletin.batch import load_state
+
+    return load_state(folder)
 
 
 def check_folder(out: Path, names: set[str], unrecorded: frozenset[str] = frozenset()) -> None:
@@ -232,56 +230,72 @@ def test_leftovers_of_a_killed_attempt_are_its_own_temporaries_only(tmp_path: Pa
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(kept)
 
 
-class FakeEvent:
-    """Stands for a distributed.Event: set after ``after`` seconds (never when None)."""
+def test_a_stop_flag_stops_only_the_jobs_of_the_thread_it_is_bound_to() -> None:
+    stopping.check()  # no flag bound (make, the studio): never stops
+    flag, other = stopping.StopFlag(), stopping.StopFlag()
+    seen: list[str] = []
 
-    def __init__(self, after: float | None) -> None:
-        self.at = None if after is None else time.monotonic() + after
+    def job_of_another_batch() -> None:
+        with stopping.bound(other):
+            stopping.check()  # its own flag is not set: it runs on
+            seen.append("ran")
 
-    def wait(self, timeout: float) -> bool:
-        if self.at is not None and time.monotonic() + timeout >= self.at:
-            time.sleep(max(0.0, self.at - time.monotonic()))
-            return True
-        time.sleep(timeout)
-        return False
+    with stopping.bound(flag):
+        stopping.check()
+        flag.set()
+        thread = threading.Thread(target=job_of_another_batch)
+        thread.start()
+        thread.join()
+        with pytest.raises(Interrupted):
+            stopping.check()
+    assert seen == ["ran"]
+    stopping.check()  # unbound again: the flag no longer applies here
+    assert stopping.current() is None
 
 
-def test_a_stop_interrupts_the_running_job_once() -> None:
-    started = time.monotonic()
-    with pytest.raises(KeyboardInterrupt), _stopped_by(FakeEvent(0.3), poll_s=0.05):
-        while time.monotonic() - started < 10:
-            time.sleep(0.01)
-    assert time.monotonic() - started < 2
+def _espeak_job(tmp_path: Path) -> tuple[Any, Any]:
+    from bulletin.batch import plan
+    from bulletin.settings import Settings
+    from bulletin.sources import collect
+
+    src = write_articles(tmp_path / "in", 1, sentences=6)
+    stories, failures = collect([str(src)])
+    assert not failures
+    settings = Settings(engine="espeak", use_cache=False)
+    [job] = plan(stories, settings, {"version": 1, "outputs": {}}, "2026-11-01")
+    return job, settings
 
 
-def test_a_stop_swallowed_by_a_ctypes_callback_is_raised_when_the_c_call_returns(
-    capsys: pytest.CaptureFixture[str],
+def test_a_job_asked_to_stop_stops_between_clips_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """espeak-ng calls back into Python for its audio; ctypes swallows an exception raised in a
-    callback. libc's qsort stands for it here: the interrupt comes out when qsort returns."""
-    import ctypes
-    import ctypes.util
+    """A cluster job is stopped by its flag, not by an exception raised into its thread: it
+    stops at the next clip and unwinds, with nothing left in the folder or the temp folder."""
+    import tempfile
 
-    libc = ctypes.CDLL(ctypes.util.find_library("c"))
-    compare_type = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_int))
-    calls = []
+    from bulletin.batch import run_job
+    from bulletin.engines.espeak import EspeakEngine
 
-    def compare(a: Any, b: Any) -> int:
-        calls.append(1)
-        time.sleep(0.002)
-        return int(a[0] - b[0])
+    job, settings = _espeak_job(tmp_path)
+    out, scratch = tmp_path / "out", tmp_path / "scratch"
+    out.mkdir()
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    flag = stopping.StopFlag()
+    spoken: list[str] = []
+    synthesize = EspeakEngine.synthesize
 
-    values = (ctypes.c_int * 200)(*range(200, 0, -1))
-    with pytest.raises(KeyboardInterrupt), _stopped_by(FakeEvent(0.2), poll_s=0.05):
-        libc.qsort(values, len(values), ctypes.sizeof(ctypes.c_int), compare_type(compare))
-    assert len(calls) >= len(values) - 1  # qsort ran to its end: the interrupt waited for it
-    assert "Exception ignored" not in capsys.readouterr().err
+    def speak_then_ask_to_stop(self: EspeakEngine, text: str, *args: Any, **kwargs: Any) -> Any:
+        spoken.append(text)
+        flag.set()  # asked to stop while the first clip is being made
+        return synthesize(self, text, *args, **kwargs)
 
-
-def test_no_stop_after_the_job_has_ended() -> None:
-    with _stopped_by(FakeEvent(0.15), poll_s=0.1):
-        pass
-    time.sleep(0.5)  # the watcher sees the event now, but the job is over: nothing is raised here
+    monkeypatch.setattr(EspeakEngine, "synthesize", speak_then_ask_to_stop)
+    with stopping.bound(flag), pytest.raises(Interrupted):
+        run_job(job, str(out), settings, "espeak")
+    assert len(spoken) == 1, spoken  # it stopped after the clip it was making, not at the end
+    assert [p.name for p in out.iterdir() if p.name != ".bulletin-jobs"] == []
+    assert list(scratch.iterdir()) == []
 
 
 def test_rate_limiter_travels_by_name() -> None:
@@ -355,7 +369,7 @@ def test_a_worker_that_cannot_reach_the_folder_stops_the_batch_before_any_work(
     assert re.search(r"worker w[01]: cannot read /proc/self/cwd/out \(Not a directory\): the output folder and "
                      r"the clip cache must be on a filesystem every worker shares", err), err  # fmt: skip
     out = coordinator / "out"
-    assert list(out.glob("*.mp3")) == [] and not (out / ".bulletin-state.json").exists()
+    assert list(out.glob("*.mp3")) == [] and not (out / ".bulletin-state.db").exists()
     assert [p.name for p in out.iterdir() if p.name.startswith(".bulletin-probe")] == []
 
 
@@ -395,7 +409,7 @@ def test_coordinator_killed_next_run_finishes_without_redoing(dask_cluster: Dask
     proc = bulletin(*args)
     try:
         deadline = time.monotonic() + 120
-        while not ((out / ".bulletin-state.json").exists() and len(state_of(out)["outputs"]) >= 2):
+        while not ((out / ".bulletin-state.db").exists() and len(state_of(out)["outputs"]) >= 2):
             assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
             time.sleep(0.05)
         proc.send_signal(signal.SIGKILL)
@@ -489,6 +503,7 @@ def test_rate_limit_is_shared_by_the_workers_of_a_local_cluster_set_in_bulletin_
                                 "--cache-dir", str(tmp_path / "cache"), cwd=tmp_path, env=env)  # fmt: skip
         times = list(srv.requests.times)
     assert code == 0, err
+    assert err == "engine: gtts (as asked)\n"  # the workers' semaphores close quietly too
     assert "6 made" in stdout and re.search(r"workers\s+local-0: \d, local-1: \d", stdout), stdout
     assert len(times) >= 30, len(times)
     busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
@@ -506,7 +521,7 @@ def test_interrupt_on_a_local_cluster_stops_cleanly_and_the_next_run_finishes(tm
     below: set[int] = set()
     try:
         deadline = time.monotonic() + 120
-        while not ((out / ".bulletin-state.json").exists() and state_of(out)["outputs"]):
+        while not ((out / ".bulletin-state.db").exists() and state_of(out)["outputs"]):
             assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
             below |= descendants(proc.pid)
             time.sleep(0.05)
@@ -533,3 +548,167 @@ def test_interrupt_on_a_local_cluster_stops_cleanly_and_the_next_run_finishes(tm
     assert code == 0, err
     check_folder(out, {p.name for p in out.glob("*.mp3")})
     assert len(state_of(out)["outputs"]) == 10
+
+
+# --- quiet on success, clean after SIGTERM (issue 23, defect 6) -----------------------------
+
+ENGINE_LINE = "engine: espeak (as asked)"
+# What an interrupted batch may say on stderr: the engine, the summary's interrupted lines, the
+# CLI's last word. Nothing else: no Dask log, no traceback.
+INTERRUPTED_LINES = re.compile(
+    r"engine: espeak \(as asked\)|interrupted: .*|interrupted \S+: written but not recorded.*"
+    r"|bulletin: interrupted; nothing more was written"
+)
+# The hidden files a batch keeps in its output folder: the state (a backup of it too) and locks.
+STATE_FILES = re.compile(r"\.bulletin-state\.json(\.(bak|backup|prev|old)|~)?|\.bulletin\.lock|\.bulletin-jobs")
+
+
+def debris(out: Path) -> list[str]:
+    """Hidden files of the output folder that are not the state or its locks."""
+    found = [p.name for p in out.iterdir() if p.name.startswith(".") and not STATE_FILES.fullmatch(p.name)]
+    jobs = out / ".bulletin-jobs"
+    if jobs.is_dir():
+        found += [f".bulletin-jobs/{p.name}" for p in jobs.iterdir() if not p.name.endswith(".lock")]
+    return sorted(found)
+
+
+CLUSTER_FOLDERS = ("bulletin-dask-", "dask-scratch-space", "dask-worker-space")
+
+
+def cluster_folders(folder: Path) -> set[str]:
+    """The folders a cluster run makes in a temp folder: its own scratch, Dask's. Looked for in
+    /tmp too, where the run's private TMPDIR should keep them from ever appearing; not clip
+    folders there (bulletin-clips-*), which other test sessions on this machine make."""
+    return {p.name for p in folder.iterdir() if p.name.startswith(CLUSTER_FOLDERS)}
+
+
+@pytest.mark.parametrize("where", ["local:2", "scheduler"])
+def test_a_cluster_batch_that_succeeds_prints_nothing_on_stderr_but_the_engine_line(
+    where: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Issue 23: every successful local:2 run printed a 15-line CancelledError traceback (the
+    workers' stop watchers were waiting on the scheduler when it closed)."""
+    address = where if where.startswith("local") else request.getfixturevalue("dask_cluster").address
+    src, out, tmp = write_articles(tmp_path / "in", 3), tmp_path / "out", tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    code, stdout, err = run("batch", str(src), "-o", str(out), "--engine", "espeak", "--cache-dir",
+                            str(tmp_path / "cache"), "--cluster", address, "-q", env=env)  # fmt: skip
+    assert code == 0, err
+    assert err == ENGINE_LINE + "\n"
+    assert "3 made, 0 unchanged, 0 failed" in stdout, stdout
+    check_folder(out, {p.name for p in out.glob("*.mp3")})
+    assert debris(out) == []
+    assert list(tmp.iterdir()) == []  # the local cluster's scratch went with it
+
+
+def test_sigterm_at_random_moments_of_a_cluster_batch_leaves_only_complete_files_and_the_state(
+    tmp_path: Path,
+) -> None:
+    """Issue 23: after SIGTERM a local:2 batch printed a tornado NameError and, in 3 runs out
+    of 5, left hidden .part and .pcm files in the output folder and clip folders in /tmp.
+    Ten SIGTERMs, each at a random moment from the start of the batch (the output folder is
+    made just before the cluster starts) to about its end: the cluster starting, jobs running,
+    results being recorded, the cluster closing. Each run exits 130 with only the interrupted
+    lines (or had ended, 0), leaves no process, no hidden file in the output folder, nothing in
+    its temp folder (TMPDIR) and no new cluster folder in /tmp, and its state file lists only
+    whole outputs. BULLETIN_FAULT_SEED=N replays the moments."""
+    rng = random.Random(SEED)
+    src, tmp = write_articles(tmp_path / "in", 6, sentences=2), tmp_path / "tmp"
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    in_tmp = cluster_folders(Path("/tmp"))
+    suspects: dict[str, str] = {}
+    for trial in range(10):
+        tmp.mkdir()
+        out = tmp_path / f"out{trial}"
+        moment = rng.uniform(0.0, 3.5)
+        why = f"trial {trial}: SIGTERM {moment:.2f} s after the batch started (BULLETIN_FAULT_SEED={SEED})"
+        proc = bulletin("batch", str(src), "-o", str(out), "--engine", "espeak", "--cache-dir",
+                        str(tmp_path / f"cache{trial}"), "--cluster", "local:2", "-q", env=env)  # fmt: skip
+        below: set[int] = set()
+        try:
+            deadline = time.monotonic() + 60
+            while not out.exists():
+                assert proc.poll() is None and time.monotonic() < deadline, (why, proc.communicate())
+                time.sleep(0.01)
+            fire = time.monotonic() + moment
+            while time.monotonic() < fire and proc.poll() is None:
+                below |= descendants(proc.pid)
+                time.sleep(0.02)
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        why = f"{why}\n{err}"
+        lines = err.splitlines()
+        if proc.returncode == 130:
+            assert lines[-1] == "bulletin: interrupted; nothing more was written", why
+            assert all(INTERRUPTED_LINES.fullmatch(line) for line in lines), why
+        else:
+            # It had ended before the signal; -15: the signal came while Python was finishing
+            # (past the CLI's handler, with every file and the state written).
+            assert proc.returncode in (0, -signal.SIGTERM) and lines == [ENGINE_LINE], why
+        deadline = time.monotonic() + 10
+        while alive(below) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not alive(below), f"a worker process outlived the batch; {why}"
+        assert debris(out) == [], why
+        outputs = state_of(out)["outputs"] if (out / ".bulletin-state.db").exists() else {}
+        for name, entry in outputs.items():
+            assert sha(out / name) == entry["files"][name]["sha256"], f"{name}; {why}"
+            assert (probe(out / name).duration_ms or 0) > 1_000, f"{name}; {why}"
+        unrecorded = {Path(line.split()[1].rstrip(":")).name for line in lines
+                      if line.startswith("interrupted ") and "written but not recorded" in line}  # fmt: skip
+        assert {p.name for p in out.glob("*.mp3")} == set(outputs) | unrecorded, why
+        assert sorted(p.name for p in tmp.iterdir()) == [], why
+        suspects |= {name: why for name in cluster_folders(Path("/tmp")) - in_tmp}
+        tmp.rmdir()
+    # Other test sessions on this machine start clusters in /tmp; theirs come and go, and one
+    # this batch left would stay.
+    deadline = time.monotonic() + 10
+    while (left := {n: w for n, w in suspects.items() if (Path("/tmp") / n).exists()}) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert left == {}, left
+
+
+def test_sigterm_on_a_scheduler_stops_the_batch_cleanly_and_frees_the_workers(
+    dask_cluster: DaskProcesses, tmp_path: Path
+) -> None:
+    """The same stop on workers this process did not start: their jobs are asked to stop
+    through the scheduler (no exception raised into their threads), the batch says only that
+    it was interrupted, and the workers take the next batch at once."""
+    src, out = write_articles(tmp_path / "in", 8, sentences=3), tmp_path / "out"
+    args = ("batch", str(src), "-o", str(out), "--engine", "espeak", "--cache-dir", str(tmp_path / "cache"),
+            "--cluster", dask_cluster.address, "-q")  # fmt: skip
+    proc = bulletin(*args)
+    try:
+        deadline = time.monotonic() + 120
+        while not ((out / ".bulletin-state.db").exists() and state_of(out)["outputs"]):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, err
+    lines = err.splitlines()
+    assert lines[-1] == "bulletin: interrupted; nothing more was written", err
+    assert all(INTERRUPTED_LINES.fullmatch(line) for line in lines), err
+    done = set(state_of(out)["outputs"])
+    assert 1 <= len(done) < 8, err
+    unrecorded = frozenset(Path(line.split()[1].rstrip(":")).name for line in lines
+                           if line.startswith("interrupted ") and "written but not recorded" in line)  # fmt: skip
+    check_folder(out, done, unrecorded)
+    assert debris(out) == []
+    with dask_cluster.client() as client:  # nothing of the stopped batch still runs there
+        deadline = time.monotonic() + 5
+        while any(client.processing().values()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(client.processing().values()), client.processing()
+    code, stdout, err = run(*args)
+    assert code == 0 and err == ENGINE_LINE + "\n", err
+    assert "0 failed" in stdout and len(state_of(out)["outputs"]) == 8, stdout
