@@ -15,6 +15,8 @@ phrase into a speaker. The rules, by the name the script's JSON reports:
 ``block_dash``     a block quote followed by a ``— Prénom Nom, fonction`` line;
 ``continuation``   no clause: the quote continues the quote just before it;
 ``salience``       no clause: the subject of the sentence just before, when it reported speech;
+                   or, for a quote opening its paragraph, the person the paragraph before
+                   presented speaking or addressing an audience (``X a pris la parole.``);
 ``interview``      interview turns marked by dashes.
 """
 
@@ -429,6 +431,12 @@ def main_subject_start(
             participles.append(t)
         k = c + 1
     return k, participles
+
+
+def addresses(tokens: Sequence[Token], a: int, b: int) -> bool:
+    """True when ``tokens[a:b]`` holds an act of addressing an audience (``s'adresser à``,
+    ``prendre la parole``, ``un discours``, ``devant la presse``: grammar.txt's list)."""
+    return any(_phrase_at(tokens, k, "addressing_phrases") > k for k in range(a, b))
 
 
 def find_speech_verb(tokens: Sequence[Token], a: int, b: int) -> int:

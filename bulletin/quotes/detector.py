@@ -19,6 +19,7 @@ from typing import Literal
 from .attribution import (
     Attribution,
     Cue,
+    addresses,
     find_speech_verb,
     incise,
     incise_after_text,
@@ -29,7 +30,7 @@ from .attribution import (
     subject_before,
     verb_group_start,
 )
-from .lexicon import Gender, lexicon
+from .lexicon import Gender, first_names, fold, lexicon
 from .mentions import NP, Context, Entities, Entity, apposition, clean_label, is_function_word, name_run, parse_np
 from .pronouns import Salience
 from .spans import DASHES, QUOTE_CHARS, Span, classify, editorial_inserts, find_spans, words
@@ -69,13 +70,31 @@ def _unchained(tokens: Sequence[Token]) -> Sequence[Token]:
     k = len(tokens)
     if k and tokens[k - 1].is_punct(":"):
         k -= 1
+    # "…, avant de poursuivre en français :", "puis d'ajouter, plus bas :": a short complement
+    # after the verb (a preposition and a few words, or an adverb) changes nothing
+    for back in range(1, 5):
+        j = k - back
+        if j < 2 or not tokens[j].kind == "word":
+            break
+        if lexicon().speech_forms.get(tokens[j - 1].low) and tokens[j].low in lexicon().word_class("prepositions"):
+            if all(t.kind == "word" for t in tokens[j:k]) or all(t.is_punct(",") or t.kind == "word" for t in tokens[j:k]):
+                k = j
+            break
+    while k and tokens[k - 1].is_punct(","):
+        k -= 1
     if (
         k >= 2
         and tokens[k - 1].low in lexicon().speech_forms
         and tokens[k - 2].low in ("de", "d'", "d’")
         and (k == 2 or tokens[k - 3].low in ("avant", "puis", "et", "pour", ","))
     ):
-        return tokens[: max(0, k - 3)]
+        tokens = tokens[: max(0, k - 3)]
+    # "…, a-t-il lancé en anglais, avant de …": the incise's own complement, up to its comma
+    preps = lexicon().word_class("prepositions")
+    if tokens and tokens[0].low in preps:
+        c = next((m for m, t in enumerate(tokens) if t.kind != "word"), len(tokens))
+        if c <= 4 and all(t.is_punct(",") for t in tokens[c:]):
+            return tokens[c:]
     return tokens
 
 
@@ -125,7 +144,8 @@ class QuoteDetector:
         self.salience = Salience()
         self.sentence_base = 0
         self.attribution_lines: set[int] = set()
-        self.last_run: tuple[Entity | None, int, int] | None = None  # speaker, block, token after its cue
+        self.last_run: tuple[Entity | None, int, int, float] | None = None
+        """The last run's speaker, block, the token after its cue, and its confidence."""
         self.last_subject: tuple[Entity, int, int, bool] | None = None  # entity, block, sentence, speech verb
         self.last_speaker: tuple[Entity, int] | None = None
         self.owned: dict[tuple[str, int], Entity] = {}  # (head, owner) → "le cabinet du ministre"
@@ -188,6 +208,20 @@ class QuoteDetector:
         e: Entity | None = None
         if np.kind == "pronoun" or np.kind == "thing":
             return None
+        if (
+            np.kind == "org"
+            and np.head
+            and app is not None
+            and app.kind in ("person", "name")
+            and app.name
+            and (app.title or fold(app.name.split()[0]) in first_names())
+        ):
+            # "Le patron de Fluxys, Pascal De Buck,": an apposed person's name beats the
+            # description it is apposed to, whatever that description was read as.
+            e = ents.named(clean_label(app.name), "person", recent)
+            if app.title and app.gender:
+                e.vote(app.gender, 2.0)
+            return e
         if np.name and np.kind in ("person", "name", "org"):
             kind = "org" if np.kind == "org" and not np.head else ("org" if np.kind == "org" else "person")
             if np.kind == "person" and np.head and np.head in lexicon().organisations:
@@ -201,6 +235,8 @@ class QuoteDetector:
             if np.title and np.gender:
                 e.vote(np.gender, 2.0)
         elif np.kind in ("role", "group", "org"):
+            if app is None and ents.ambiguous(np):
+                return None  # a role two people hold: null, not a guess
             if app is not None and app.name and app.kind in ("person", "name"):
                 e = ents.named(clean_label(app.name), "person", recent)
                 ents.add_role(e, np)
@@ -347,7 +383,7 @@ class QuoteDetector:
                 if second is not None:
                     self.salience.add(second, sent, "subject")
                     end = end2
-        speech = find_speech_verb(tokens, end, e) >= 0
+        speech = find_speech_verb(tokens, end, e) >= 0 or addresses(tokens, end, e)
         self.last_subject = (subject, bi, sent, speech)
         return end
 
@@ -574,7 +610,7 @@ class QuoteDetector:
         # 5. no clause: the quote it continues, or the subject that just reported speech
         if self.last_run is not None:
             # only punctuation between the previous quote's attribution and this quote
-            prev, pblock, pend = self.last_run
+            prev, pblock, pend, pconf = self.last_run
             fb, ft = run.first_block, run.first_token
             if pblock == fb:
                 ends = [k for k in self.starts_per[fb] if k >= pend]
@@ -587,13 +623,34 @@ class QuoteDetector:
             else:
                 between = [Token("x", 0, 0, "word")]
             if all(t.kind == "punct" for t in between):
-                conf = (0.8 if pblock == fb else 0.7) if prev is not None else 0.0
+                # a continuation is never surer than the quote it continues
+                conf = min(pconf, 0.8 if pblock == fb else 0.7) if prev is not None else 0.0
                 return prev, conf, "continuation", last_q + 1
         if self.last_subject is not None:
             ent, sblock, ssent, speech = self.last_subject
-            if sblock == run.first_block and self._sentence_of(run.first_block, run.first_token) - ssent <= 1:
+            fb = run.first_block
+            if sblock == fb and self._sentence_of(fb, run.first_token) - ssent <= 1:
                 return ent, 0.65 if speech else 0.45, "salience", last_q + 1
+            opens = all(t.kind == "punct" for t in self.tokens_per[fb][: run.first_token])
+            quiet = self.last_run is None or self.last_run[1] < sblock or self.last_run[0] is ent
+            if (
+                speech
+                and opens
+                and quiet
+                and sblock == fb - 1
+                and ssent >= self._base(fb) - 3  # one of the last two sentences of that paragraph
+                and ent.kind == "person"
+                and not ent.plural
+            ):
+                # "X a salué l'équipe avant de s'adresser à la presse." then « … »: the person
+                # just presented speaking or addressing an audience says it.
+                return ent, 0.6, "salience", last_q + 1
         return None, 0.0, "none", last_q + 1
+
+    def _base(self, block: int) -> int:
+        """The global number of the first sentence of ``block``."""
+        self._block_of(0)  # fills the cumulative counts
+        return self._bases[block - 1] if block > 0 else 0
 
     # --- the pass -----------------------------------------------------------------------------
 
@@ -660,7 +717,7 @@ class QuoteDetector:
                 if speaker is not None:
                     self.salience.add(speaker, sent, "speaker")
                     self.last_speaker = (speaker, bi)
-                self.last_run = (speaker, bi, end)
+                self.last_run = (speaker, bi, end, conf if speaker is not None else 0.0)
                 cursor = end
             if pending is None or pending.block != bi:
                 self._record(bi, cursor, len(tokens))

@@ -383,6 +383,9 @@ def parse_np(
     if h.kind != "word" or is_function_word(h) or (h.low in lx.speech_forms and role is None):
         return None  # ("le conseiller" is a noun although "conseiller" is a verb too)
     head = h.low
+    if head == "ministre" and k > i and tokens[k - 1].low in ("premier", "première"):
+        # "le Premier ministre" is another office than "le ministre": "le ministre" never names him
+        role, head = "premier-ministre", "premier-ministre"
     end = k + 1
     kind2: NPKind
     info = lx.roles.get(role) if role else None
@@ -664,6 +667,27 @@ class Entities:
             e.roles.append((np.head, np.complement))
         e.vote(np.gender, 1.0)
         return e
+
+    def holders(self, np: NP) -> list[Entity]:
+        """Every known entity holding the role ``np`` describes (head and, if given, complement)."""
+        if not np.head:
+            return []
+        cands = []
+        for e in self.items:
+            if e.plural != np.plural:
+                continue
+            for head, comp in e.roles:
+                if head == np.head and (not np.complement or not comp or comp == np.complement):
+                    cands.append(e)
+                    break
+        return cands
+
+    def ambiguous(self, np: NP) -> bool:
+        """A bare definite role that fits two named people (``le directeur`` when the article
+        named the hospital's and the school's): the text does not say which one speaks."""
+        if not np.definite or np.name or np.kind not in ("role", "group"):
+            return False
+        return len([e for e in self.holders(np) if e.named]) >= 2
 
     def holder(self, np: NP, recent: Sequence[Entity]) -> Entity | None:
         """A known entity holding the role ``np`` describes (head and, if given, complement)."""

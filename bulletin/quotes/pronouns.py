@@ -41,6 +41,8 @@ class Salience:
     def __init__(self) -> None:
         self.mentions: deque[Mention] = deque(maxlen=64)
         self.prominence: dict[int, int] = {}
+        self.weak: set[int] = set()
+        """Entity ids the last :meth:`scores` saw only as objects or complements."""
 
     def add(self, entity: Entity, sentence: int, role: MentionRole) -> None:
         self.mentions.append(Mention(entity, sentence, role))
@@ -58,6 +60,9 @@ class Salience:
     def scores(self, gender: Gender | None, plural: bool, sentence: int) -> list[tuple[float, Entity]]:
         """Candidates for a pronoun in ``sentence``, best first: persons before anything else."""
         best: dict[int, tuple[float, Entity]] = {}
+        person_near = False
+        self.weak = set()
+        roles: dict[int, set[MentionRole]] = {}
         for m in self.mentions:
             back = sentence - m.sentence
             if back < 0 or back > _REACH:
@@ -66,6 +71,8 @@ class Salience:
             many = e.plural or e.kind == "group"
             if plural != many and not (plural and e.kind == "org"):
                 continue
+            person_near = person_near or e.kind == "person"
+            roles.setdefault(e.id, set()).add(m.role)
             eg = e.gender
             mismatch = gender is not None and eg is not None and eg != gender
             if mismatch and e.settled:
@@ -79,10 +86,20 @@ class Salience:
             if e.id not in best or best[e.id][0] < score:
                 best[e.id] = (score, e)
         ranked = sorted(best.values(), key=lambda x: (-x[0], -x[1].id))
+        # Entities seen only as objects or complements ("à Hal", "devant le Parlement"): a
+        # pronoun that can only reach them is a guess.
+        # A person named in full ("exclu Antoni Pastor") is a fine antecedent even as an object;
+        # a lone word is more often a place or a thing ("à Hal", "devant le Parlement").
+        self.weak = {
+            e.id
+            for _, e in best.values()
+            if roles.get(e.id) == {"other"} and (not e.named or len(e.name.split()) < 2 or e.kind != "person")
+        }
         if not plural:
-            # "il"/"elle" stand for a person whenever one fits; an organisation only when none does
+            # "il"/"elle" stand for a person whenever one fits; an organisation only when no
+            # person at all is near (a person of the other gender near makes it a contradiction)
             persons = [x for x in ranked if x[1].kind == "person"]
-            return persons or ranked
+            return persons or ([] if person_near else ranked)
         return ranked
 
     def resolve(self, pronoun: str, sentence: int) -> tuple[Entity | None, float]:
@@ -93,6 +110,8 @@ class Salience:
         if not ranked or ranked[0][0] < -2.5:
             return None, 0.0
         top = ranked[0][0]
+        if ranked[0][1].id in self.weak:
+            return ranked[0][1], 0.4  # never a subject or a speaker: below the threshold
         if len(ranked) == 1:
             conf = 0.9 if top >= 1.0 else (0.75 if top >= 0.0 else 0.55)
         else:
