@@ -74,10 +74,10 @@ def _unchained(tokens: Sequence[Token]) -> Sequence[Token]:
     # after the verb (a preposition and a few words, or an adverb) changes nothing
     for back in range(1, 5):
         j = k - back
-        if j < 2 or not tokens[j].kind == "word":
+        if j < 2 or tokens[j].kind != "word":
             break
         if lexicon().speech_forms.get(tokens[j - 1].low) and tokens[j].low in lexicon().word_class("prepositions"):
-            if all(t.kind == "word" for t in tokens[j:k]) or all(t.is_punct(",") or t.kind == "word" for t in tokens[j:k]):
+            if all(t.is_punct(",") or t.kind == "word" for t in tokens[j:k]):
                 k = j
             break
     while k and tokens[k - 1].is_punct(","):
