@@ -246,6 +246,8 @@ class QuoteDetector:
                     ents.add_role(e, app)
                 return e
             holder = ents.holder(np, recent) if np.definite else None
+            if holder is None:
+                holder = ents.periphrasis(np, recent)
             if holder is not None:
                 e = holder
             elif (

@@ -33,7 +33,7 @@ _ADJ_SUFFIX = re.compile(
     r"(?:ain|aine|ains|aines|ien|ienne|iens|iennes|ais|aise|aises|al|ale|aux|ales|el|elle|els|elles|ique|iques|"
     r"iste|istes|if|ive|ifs|ives|eux|euse|euses|aire|aires|ois|oise|oises|in|ine|ins|ines|an|ane|ans|anes|"
     r"ène|ènes|ier|ière|iers|ières|é|ée|és|ées|ant|ante|ants|antes|ente|entes|oint|ointe|ard|arde|"
-    r"esque|ote|otes|ite|ites|on|onne|ons|onnes|ique)$"
+    r"esque|ote|otes|ite|ites|on|onne|ons|onnes|ique|éen|éenne|éens|éennes)$"
 )
 _ACRONYM = re.compile(r"^[A-ZÀ-Þ][A-ZÀ-Þ0-9&\-]+$")
 _NOT_DET = frozenset({"de", "d'", "d’", "du", "au", "aux"})
@@ -139,6 +139,17 @@ def name_run(tokens: Sequence[Token], i: int, ctx: Context, initial: bool = Fals
             last = j
             continue
         nxt = tokens[j + 1] if j + 1 < n else None
+        if (
+            caps
+            and t.kind == "word"
+            and t.low in particles
+            and nxt is not None
+            and nxt.low in particles
+            and j + 2 < n
+            and tokens[j + 2].is_cap
+        ):
+            j += 2  # two particles: "Ursula von der Leyen", "Vasco da Gama" has one
+            continue
         if (
             t.kind == "word"
             and (t.low in particles or t.low.rstrip("-") in particles)
@@ -562,6 +573,11 @@ def _surnames(full: str) -> list[str]:
     return out
 
 
+def _agrees(e: Entity, np: NP) -> bool:
+    """A description's gender does not contradict what the text settled of the entity's."""
+    return np.gender is None or e.gender is None or not e.settled or e.gender == np.gender
+
+
 class Entities:
     """The entity list of one article: every person, group and organisation, merged."""
 
@@ -674,13 +690,28 @@ class Entities:
             return []
         cands = []
         for e in self.items:
-            if e.plural != np.plural:
+            if e.plural != np.plural or not _agrees(e, np):
                 continue
             for head, comp in e.roles:
                 if head == np.head and (not np.complement or not comp or comp == np.complement):
                     cands.append(e)
                     break
         return cands
+
+    def periphrasis(self, np: NP, recent: Sequence[Entity]) -> Entity | None:
+        """``la cheffe de l'agence onusienne`` after ``la cheffe de l'UNICEF, Catherine Russell``: a
+        definite role whose complement is a common noun (no name) names the one person of the
+        article who holds that role, when she was just mentioned; None when two could be meant."""
+        if not np.definite or np.name or not np.complement or (np.owner is not None and np.owner.name):
+            return None
+        cands = [
+            e
+            for e in self.items
+            if e.named and e.plural == np.plural and _agrees(e, np) and any(h == np.head for h, _ in e.roles)
+        ]
+        if len(cands) == 1 and cands[0] in recent[:4]:
+            return cands[0]
+        return None
 
     def ambiguous(self, np: NP) -> bool:
         """A bare definite role that fits two named people (``le directeur`` when the article
@@ -695,8 +726,8 @@ class Entities:
             return None
         cands = []
         for e in self.items:
-            if e.plural != np.plural:
-                continue  # "un soldat" is not "nos soldats"
+            if e.plural != np.plural or not _agrees(e, np):
+                continue  # "un soldat" is not "nos soldats"; "la ministre" is not M. X
             for head, comp in e.roles:
                 if head == np.head and (not np.complement or not comp or comp == np.complement):
                     cands.append(e)

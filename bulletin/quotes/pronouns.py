@@ -77,6 +77,8 @@ class Salience:
             mismatch = gender is not None and eg is not None and eg != gender
             if mismatch and e.settled:
                 continue
+            if gender == "m" and e.f_votes >= 1.0:
+                continue  # a feminine role, title or agreement was written of her: "il" is not her
             score = _WEIGHT[m.role] - (0.0 if back == 0 else _PREVIOUS + _PER_SENTENCE * (back - 1))
             if mismatch:
                 score -= 1.0  # "l'expert … Elle explique": a masculine role noun settles little
