@@ -103,6 +103,11 @@ class Script:
     """Voice id → voice, for every voice the script uses."""
     warnings: tuple[str, ...] = ()
     """Plain-English notes for the user (a ``--speaker-voice`` name that matches no speaker)."""
+    notes: tuple[str, ...] = ()
+    """What a reviewer should check, in the JSON's ``warnings`` too: what the article reader
+    repaired (control characters, an impossible date) and each quote whose speaker is a guess
+    (confidence below :data:`~bulletin.quotes.LOW_CONFIDENCE`). The CLI prints the article's
+    repairs itself, and flags the guesses in the ``bulletin script`` table."""
 
     def to_json(self) -> dict[str, Any]:
         """The stable shape other tools read (``score_quotes.py`` among them) and ``bulletin render``
@@ -144,7 +149,7 @@ class Script:
             "neutral": next((s.voice for s in self.segments if s.kind == "quote" and not s.speaker), None),
             "speakers": speakers,
             "segments": segments,
-            "warnings": list(self.warnings),
+            "warnings": list(dict.fromkeys([*self.warnings, *self.notes])),
         }
 
     @property
@@ -154,6 +159,19 @@ class Script:
             if s.speaker and s.speaker not in seen:
                 seen.append(s.speaker)
         return seen
+
+
+def guess_notes(segments: tuple[Segment, ...] | list[Segment]) -> tuple[str, ...]:
+    """One line per quote whose speaker rests on weak evidence, numbered as in the table."""
+    out = []
+    for i, s in enumerate(segments, 1):
+        a = s.attribution
+        if s.kind == "quote" and s.speaker and a is not None and a.low:
+            out.append(
+                f"segment {i}: the speaker {s.speaker!r} is a guess ({a.rule}, confidence {a.confidence:.2f}); "
+                "check it, or set it with bulletin render"
+            )
+    return tuple(out)
 
 
 def date_in_words(date: str, locale: str = "fr-FR") -> str:
@@ -274,6 +292,7 @@ def build_script(
         segments=tuple(segments),
         voices=used,
         warnings=warnings,
+        notes=(*article.warnings, *guess_notes(segments)),
     )
 
 
@@ -324,4 +343,5 @@ def build_edition(
         segments=tuple(segments),
         voices=used,
         warnings=warnings,
+        notes=(*(w for a in articles for w in a.warnings), *guess_notes(segments)),
     )

@@ -8,7 +8,7 @@ over an article). Word lists are data files under ``data/`` (:mod:`.lexicon`).
 
 from __future__ import annotations
 
-from .attribution import Attribution
+from .attribution import LOW_CONFIDENCE, MIN_CONFIDENCE, Attribution
 from .detector import Piece, QuoteDetector, detect_quotes
 from .lexicon import Gender
 from .mentions import clean_label, is_speaker_mention
@@ -16,6 +16,8 @@ from .sentences import split_sentences
 from .spans import QUOTE_CHARS, scan_spans
 
 __all__ = [
+    "LOW_CONFIDENCE",
+    "MIN_CONFIDENCE",
     "QUOTE_CHARS",
     "Attribution",
     "Gender",

@@ -30,6 +30,17 @@ from .lexicon import lexicon
 from .mentions import NP, Context, apposition, is_function_word, is_speech_form, parse_np
 from .tokens import Token, tokenize
 
+MIN_CONFIDENCE = 0.5
+"""Below this a speaker is a guess and the quote is read in the neutral voice (speaker null).
+Calibrated with ``scripts/quote_rules.py --buckets`` on dev and dev2, where every speaker named
+at 0.55 or more is right, and on the test sentences of tests/test_quotes_confidence.py, where
+the guesses the rules must refuse (a pronoun that only reaches a place or an object, a
+continuation of an unknown speaker) score 0.4 or 0."""
+
+LOW_CONFIDENCE = 0.7
+"""Speakers named below this (a pronoun with a close rival, a quote with no clause given to the
+person the paragraph before presented speaking) are flagged in the script's warnings and table."""
+
 
 @dataclass(frozen=True)
 class Attribution:
@@ -39,6 +50,11 @@ class Attribution:
     """The named rule that settled it (``incise``, ``colon_frame``, …; ``none`` when nothing did)."""
     confidence: float
     """0–1: how sure the rule is of the speaker (0 when the speaker is unknown)."""
+
+    @property
+    def low(self) -> bool:
+        """A speaker was named, but on weak evidence: the script flags it for a human to check."""
+        return 0.0 < self.confidence < LOW_CONFIDENCE
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .attribution import (
+    MIN_CONFIDENCE,
     Attribution,
     Cue,
     addresses,
@@ -38,7 +39,7 @@ from .tokens import Token, tokenize, tokenize_masked
 
 PieceKind = Literal["narration", "quote"]
 
-_MIN_CONFIDENCE = 0.5  # below this a speaker is a guess: the quote is read in the neutral voice
+_MIN_CONFIDENCE = MIN_CONFIDENCE
 _SENT_END = ".!?…"
 
 
@@ -385,7 +386,7 @@ class QuoteDetector:
                 if second is not None:
                     self.salience.add(second, sent, "subject")
                     end = end2
-        speech = find_speech_verb(tokens, end, e) >= 0 or addresses(tokens, end, e)
+        speech = find_speech_verb(tokens, end, e) >= 0 or addresses(tokens, s, e)
         self.last_subject = (subject, bi, sent, speech)
         return end
 
