@@ -15,7 +15,8 @@ from .casting import cast
 from .engines.base import Voice
 from .french import written_date
 from .normalize import Lexicon, normalize
-from .quotes import Attribution, Gender, clean_label, detect_quotes, split_sentences
+from .quotes import Attribution, Gender, QuoteDetector, clean_label, split_sentences
+from .quotes.interview import find_interview
 
 SegmentKind = Literal["title", "heading", "narration", "quote", "cue", "intro", "outro"]
 
@@ -204,15 +205,29 @@ class _Raw:
 def _raw_segments(article: Article, title: str | None, block_offset: int = 0, story: int = 0) -> list[_Raw]:
     """The article as raw segments, before casting."""
     paragraphs = [b.text for b in article.blocks if b.kind == "paragraph"]
-    pieces_per = iter(detect_quotes(paragraphs))
+    detector = QuoteDetector(paragraphs)
+    pieces_per = iter(detector.detect())
+    known = {e.name: e.gender for e in detector.entities.items if e.named and e.kind == "person"}
+    interview = find_interview(article.title, [(b.kind, b.text) for b in article.blocks], known)
     raw: list[_Raw] = []
     if title:
         raw.append(_Raw("title", title, block_offset - 1, story=story))
     for bi, block in enumerate(article.blocks):
         if block.kind == "heading":
-            raw.append(_Raw("heading", block.text, block_offset + bi, story=story))
+            if interview is None or bi not in interview.label_blocks:
+                raw.append(_Raw("heading", block.text, block_offset + bi, story=story))
+            # a speaker line of a transcript is not read: the change of voice says it
             continue
-        for piece in next(pieces_per):
+        pieces = next(pieces_per)
+        turn = interview.turn_at(bi) if interview is not None else None
+        if turn is not None:
+            # an interview turn: the whole paragraph but its label, in its speaker's voice
+            said = block.text[turn.start :].strip()
+            if said:
+                raw.append(_Raw("quote", said, block_offset + bi, turn.speaker, turn.gender,
+                                Attribution("interview", 0.9), story))  # fmt: skip
+            continue
+        for piece in pieces:
             text = piece.text.strip()
             if piece.kind == "quote":
                 speaker = clean_label(piece.speaker) if piece.speaker else None
