@@ -82,7 +82,7 @@ class Interview:
 
 def _title_case(label: str) -> str:
     """``MARC VERHAEGEN`` → ``Marc Verhaegen``; ``Paul RENARD`` → ``Paul Renard``; particles stay low."""
-    out = []
+    out: list[str] = []
     for w in label.split():
         if w.isupper() or w.islower():
             w = "-".join(p[:1].upper() + p[1:].lower() for p in w.split("-"))
