@@ -37,7 +37,7 @@ _ANSWER = re.compile(rf"^\s*{_DASH}(?:R\s*\.?\s*[-–—:/]|Réponse\s*[:.\-–�
 _NAMED = re.compile(rf"^\s*{_DASH}({_NAME})\s*:\s+(?=\S)", re.UNICODE)
 _CAPS_LINE = re.compile(r"^[A-ZÀ-Þ][A-ZÀ-Þ'’\-]+(?:\s+[A-ZÀ-Þ][A-ZÀ-Þ'’\-]+){0,3}$")
 _INTERVIEWER_CUES = re.compile(
-    rf"(?:propos\s+recueillis\s+par|entretien\s+réalisé\s+par|interview\s+réalisée\s+par|questions?\s+de"
+    rf"(?i:propos\s+recueillis\s+par|entretien\s+réalisé\s+par|interview\s+réalisée\s+par|questions?\s+de"
     rf"|interrogée?\s+par|interviewée?\s+par)\s+({_NAME})",
     re.UNICODE,
 )
@@ -171,11 +171,17 @@ def find_interview(
 
     intro = " ".join(text for bi, (kind, text) in enumerate(blocks) if bi < raw[0][0] and kind == "paragraph")
     interviewer = INTERVIEWER
-    cue = _INTERVIEWER_CUES.search(intro)
+    turn_blocks = {bi for bi, _, _, _ in raw}
+    closing = " ".join(
+        text for bi, (kind, text) in enumerate(blocks)
+        if bi > raw[0][0] and bi not in turn_blocks and re.match(r"^\s*\(?(?:propos|entretien|interview)", text, re.I)
+    )  # fmt: skip
+    cue = _INTERVIEWER_CUES.search(intro) or _INTERVIEWER_CUES.search(closing)
     if cue:
-        interviewer = cue.group(1)
+        interviewer = re.sub(r"(?<=\w\w)\.$", "", cue.group(1))  # the sentence's stop, not an initial
     guest: str | None = None
-    for candidate in [*_people(title or ""), *_people(intro), *known]:
+    full_known = [n for n in known if len(n.split()) >= 2 and all(len(w.strip(".")) > 1 for w in n.split())]
+    for candidate in [*_people(title or ""), *_people(intro), *full_known]:
         if not _same_person(candidate, interviewer):
             guest = candidate
             break

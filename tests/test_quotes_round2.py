@@ -1,0 +1,308 @@
+"""Issue 22, "Who speaks, round two": each shape on French sentences written for the test.
+
+Roles as aliases, an apposed name over its description, a role two people hold, quotes with no
+clause after a paragraph that presents the speaker, contradictions that must give null, quotes
+running over several paragraphs with quotes nested inside, and the confidence threshold. Each
+shape has several sentences (verbs, genders, orders) and negative cases: a wrong speaker is
+worse than none.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bulletin.quotes import LOW_CONFIDENCE, MIN_CONFIDENCE, detect_quotes
+
+Found = tuple[str | None, str]
+
+
+def who(*paragraphs: str) -> list[str | None]:
+    """The speaker of every quote piece, in order."""
+    return [p.speaker for para in detect_quotes(list(paragraphs)) for p in para if p.kind == "quote"]
+
+
+def rules(*paragraphs: str) -> list[Found]:
+    out: list[Found] = []
+    for para in detect_quotes(list(paragraphs)):
+        for p in para:
+            if p.kind == "quote":
+                assert p.attribution is not None
+                out.append((p.speaker, p.attribution.rule))
+    return out
+
+
+def confidences(*paragraphs: str) -> list[float]:
+    return [p.attribution.confidence for para in detect_quotes(list(paragraphs)) for p in para
+            if p.kind == "quote" and p.attribution is not None]  # fmt: skip
+
+
+# --- roles as aliases -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "expected"),
+    [
+        (  # role then name; the bare role, then a pronoun
+            (
+                "La directrice de l'agence, Inès Moreau, a présenté mardi le rapport annuel.",
+                "« Les chiffres sont encourageants », a ajouté la directrice.",
+                "« Mais rien n'est acquis », a-t-elle précisé.",
+            ),
+            ["Inès Moreau", "Inès Moreau"],
+        ),
+        (  # name then role
+            (
+                "Antoine Mercier, le secrétaire général du syndicat, a rencontré les grévistes.",
+                "« Nous ne signerons rien », a lancé le secrétaire général.",
+            ),
+            ["Antoine Mercier"],
+        ),
+        (  # a Swiss-style title, the role again with no name
+            (
+                "La conseillère fédérale Élise Favre a présenté le projet à Berne.",
+                "« Ce texte protège les familles », a-t-elle affirmé devant les médias.",
+                "« Il n'y aura pas de hausse d'impôt », a assuré la conseillère fédérale.",
+            ),
+            ["Élise Favre", "Élise Favre"],
+        ),
+        (  # the role with an adjective in -éen, then shortened
+            (
+                "Le chef de la diplomatie européenne, Jorge Salas, a répondu aux critiques.",
+                "« L'Union n'est pas naïve », a déclaré le chef de la diplomatie.",
+            ),
+            ["Jorge Salas"],
+        ),
+        (  # the complement said another way: a common noun, not a name
+            (
+                "« Nous devons agir maintenant », a souligné la cheffe du PAM, Hanna Berg, à Goma.",
+                "« Chaque jour compte », a poursuivi la cheffe de l'agence onusienne.",
+            ),
+            ["Hanna Berg", "Hanna Berg"],
+        ),
+        (  # the feminine role picks the woman of two ministers
+            (
+                "Le ministre des Finances, Luc Peeters, et la ministre du Budget, Anne Claes, ont présenté le budget.",
+                "« Nous réduisons le déficit », a déclaré la ministre.",
+            ),
+            ["Anne Claes"],
+        ),
+        (  # "le Premier ministre" is another office than "le ministre"
+            (
+                "Le ministre de l'Intérieur, Hugo Lenoir, a été convoqué par le Premier ministre Paul Arnaud.",
+                "« Je n'ai rien à cacher », a répondu le ministre.",
+            ),
+            ["Hugo Lenoir"],
+        ),
+    ],
+)
+def test_a_role_given_with_a_name_is_an_alias(paragraphs: tuple[str, ...], expected: list[str]) -> None:
+    assert who(*paragraphs) == expected
+
+
+@pytest.mark.parametrize(
+    "paragraphs",
+    [
+        (
+            "Le directeur de l'hôpital, Marc Lenoir, et le directeur de l'école, Paul Simon, ont signé l'accord.",
+            "« C'est une première », a déclaré le directeur.",
+        ),
+        (
+            "Le ministre des Finances, Luc Peeters, et le ministre de l'Économie, Jan Claes, ont présenté le plan.",
+            "« Nous réduisons le déficit », a déclaré le ministre.",
+        ),
+        (
+            "La présidente du Sénat, Rose Diallo, a reçu la présidente de la Chambre, Léa Mertens.",
+            "« Le dialogue est rétabli », a affirmé la présidente.",
+        ),
+    ],
+)
+def test_a_role_two_people_hold_is_null(paragraphs: tuple[str, ...]) -> None:
+    assert who(*paragraphs) == [None]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker"),
+    [
+        ("Le PDG de Fluxys, Pascal De Buck, se veut rassurant : « Nos stocks sont pleins. »", "Pascal De Buck"),
+        ("Le patron de la société, Yves Dumont, a déclaré : « Nous embaucherons en mars. »", "Yves Dumont"),
+        ("La porte-parole du HCR, Léa Fontaine, a précisé : « Les besoins sont immenses. »", "Léa Fontaine"),
+        ("« Rien n'est fermé », assure le CEO du groupe, Tom Vermeulen.", "Tom Vermeulen"),
+        ("Pascal De Buck, le PDG de Fluxys, se veut rassurant : « Nos stocks sont pleins. »", "Pascal De Buck"),
+    ],
+)
+def test_an_apposed_name_beats_its_description(sentence: str, speaker: str) -> None:
+    assert who(sentence) == [speaker]
+
+
+# --- quotes with no clause --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "expected"),
+    [
+        (
+            (
+                "Sophie Marchal a salué l'équipe avant de s'adresser à la presse.",
+                "« Nous avons fait un travail remarquable. »",
+                "« Le plus dur commence maintenant. »",
+            ),
+            ["Sophie Marchal", "Sophie Marchal"],
+        ),
+        (
+            ("Le maire, Jean Petit, a pris la parole devant le conseil.", "« Cette ville mérite mieux. »"),
+            ["Jean Petit"],
+        ),
+        (
+            (
+                "Devant le Conseil de sécurité, la représentante spéciale Maria Lopez a dressé un tableau sombre.",
+                "« Les civils sont pris au piège. Les hôpitaux manquent de tout. »",
+            ),
+            ["Maria Lopez"],
+        ),
+        (
+            (
+                "Jean Dupont, 54 ans, agriculteur à Ciney, a répondu aux questions des journalistes.",
+                "« On ne s'en sort plus avec ces prix. »",
+            ),
+            ["Jean Dupont"],
+        ),
+        (
+            (
+                "La ministre Sarah Leroy est intervenue en séance plénière.",
+                "« L'égalité n'est pas une option », a-t-elle martelé.",
+                "« Nous irons jusqu'au bout. »",
+            ),
+            ["Sarah Leroy", "Sarah Leroy"],
+        ),
+    ],
+)
+def test_a_quote_with_no_clause_goes_to_the_person_presented_speaking(
+    paragraphs: tuple[str, ...], expected: list[str]
+) -> None:
+    assert who(*paragraphs) == expected
+
+
+@pytest.mark.parametrize(
+    "paragraphs",
+    [
+        ("Il pleuvait sur Namur mardi. Les rues étaient vides.", "« Personne ne sort par ce temps. »"),
+        ("Marie Leclerc a quitté la salle sans un mot.", "« Nous reviendrons. »"),  # no speaking verb
+        ("Le gouvernement a annoncé mardi une réforme des pensions.", "« Cette réforme est injuste. »"),  # not a person
+        (  # the person presented speaking is not the last subject
+            "Paul Lambert a salué le travail des équipes. Le député Marc Gilles était présent aussi.",
+            "« Merci à tous. »",
+        ),
+        (  # two paragraphs back is too far
+            "Anne Roux a pris la parole devant les députés.",
+            "La séance a ensuite été suspendue pendant une heure.",
+            "« Nous ne voterons pas ce texte. »",
+        ),
+    ],
+)
+def test_a_quote_with_no_clause_and_no_speaking_person_is_null(paragraphs: tuple[str, ...]) -> None:
+    assert who(*paragraphs)[-1] is None
+
+
+# --- contradictions give null -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "paragraphs",
+    [
+        # a feminine role, a masculine pronoun
+        ("La ministre de l'Économie a présenté le budget.", "« Les comptes sont justes », a-t-il affirmé."),
+        ("Selon la ministre de l'Économie, les comptes sont justes.", "« Nous tiendrons », a-t-il affirmé."),
+        (
+            "La ministre de l'Économie, Anne Vidal, a présenté le budget au Parlement. "
+            "« Les comptes sont justes », a-t-il affirmé.",
+        ),
+        ("La directrice de la police a confirmé l'incident.", "« Il n'y a aucun blessé », a-t-il ajouté."),
+        # a masculine role, a feminine pronoun
+        ("Le porte-parole de l'Élysée, Marc Olivier, a répondu.", "« Rien n'est décidé », a-t-elle affirmé."),
+        # an organisation or a place where a person is the natural antecedent
+        (
+            "Le groupe Colruyt a présenté ses résultats mardi à Hal.",
+            "« Good morning everyone », a-t-il lancé en anglais, avant de poursuivre en français : « Bonjour. »",
+        ),
+    ],
+)
+def test_a_contradiction_gives_null(paragraphs: tuple[str, ...]) -> None:
+    assert set(who(*paragraphs)) == {None}
+
+
+def test_a_person_near_keeps_the_pronoun_from_the_company_named_before() -> None:
+    paragraphs = (
+        "La société Vandemoortele a annoncé un plan. Son patron, Jean Dufour, était à Gand.",
+        "« We are proud », a-t-il lancé en anglais, avant de poursuivre en français : « Nous sommes fiers. »",
+    )
+    assert rules(*paragraphs) == [("Jean Dufour", "incise"), ("Jean Dufour", "continuation")]
+
+
+def test_an_organisation_keeps_its_pronoun_when_no_person_is_near() -> None:
+    assert who(
+        "La société Proximus a annoncé des licenciements mardi.",
+        "« Nous regrettons cette décision », a-t-elle indiqué dans un communiqué.",
+    ) == ["Proximus"]
+
+
+# --- multi-paragraph quotes -------------------------------------------------------------------
+
+
+def test_a_quote_over_three_paragraphs_is_one_quote_with_nested_quotes() -> None:
+    paragraphs = (
+        "Le ministre Paul Durand a déclaré : « Nous allons investir dans les écoles.",
+        "« Nous allons aussi rénover les hôpitaux, ce que le rapport appelait “une urgence absolue”.",
+        "« Enfin, nous baisserons les impôts. »",
+        "La séance a été levée.",
+    )
+    pieces = detect_quotes(list(paragraphs))
+    quotes = [p for para in pieces for p in para if p.kind == "quote"]
+    assert [p.speaker for p in quotes] == ["Paul Durand"] * 3
+    assert {p.attribution.rule for p in quotes if p.attribution} == {"colon_frame"}  # one run, one rule
+    assert "“une urgence absolue”" in quotes[1].text
+    assert [p.kind for p in pieces[3]] == ["narration"]
+
+
+def test_a_quote_over_paragraphs_with_straight_quotes_inside() -> None:
+    paragraphs = (
+        "Amina Traoré a raconté son parcours :",
+        "« Je suis partie de Bamako en 2019.",
+        "« J'ai traversé le désert, puis la mer. Un passeur m'a dit : \"tu ne reviendras jamais\".",
+        "« Aujourd'hui, je vis à Liège. »",
+    )
+    assert who(*paragraphs) == ["Amina Traoré"] * 3
+
+
+def test_an_english_quote_continued_over_paragraphs() -> None:
+    paragraphs = (
+        "Le rapporteur Tim Walsh a conclu : “Nous avons entendu cent témoins.",
+        "“Leurs récits concordent. Nous demandons une enquête.”",
+    )
+    assert who(*paragraphs) == ["Tim Walsh"] * 2
+
+
+def test_a_quote_left_open_at_the_end_stays_narration() -> None:
+    pieces = detect_quotes(["Le maire a déclaré : « Nous verrons bien.", "« Rien n'est décidé."])
+    assert all(p.kind == "narration" for para in pieces for p in para)
+
+
+# --- confidence ---------------------------------------------------------------------------------
+
+
+def test_thresholds_are_ordered() -> None:
+    assert 0 < MIN_CONFIDENCE < LOW_CONFIDENCE < 1
+
+
+def test_a_named_incise_is_sure_and_a_clause_less_quote_is_a_guess() -> None:
+    assert confidences("« Nous partons », a déclaré Léa Martin.")[0] >= LOW_CONFIDENCE
+    guess = confidences("Léa Martin a pris la parole.", "« Nous partons. »")[0]
+    assert MIN_CONFIDENCE <= guess < LOW_CONFIDENCE
+
+
+def test_a_continuation_is_never_surer_than_what_it_continues() -> None:
+    first, second = confidences("Léa Martin a pris la parole.", "« Nous partons. »", "« Demain. »")
+    assert second <= first
+
+
+def test_a_null_speaker_has_zero_confidence() -> None:
+    assert confidences("Il pleuvait.", "« Personne ne sort. »") == [0.0]
