@@ -306,3 +306,73 @@ def test_a_continuation_is_never_surer_than_what_it_continues() -> None:
 
 def test_a_null_speaker_has_zero_confidence() -> None:
     assert confidences("Il pleuvait.", "« Personne ne sort. »") == [0.0]
+
+
+# --- organisations named again, carriers, compound titles ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "expected"),
+    [
+        (
+            (
+                "Le HCR a appelé à la retenue. « Les frontières doivent rester ouvertes », "
+                "indique l'agence dans un communiqué.",
+            ),
+            ["le HCR"],
+        ),
+        (
+            ("La FGTB a rejeté le projet.", "« Nous ne signerons pas », a réagi le syndicat."),
+            ["la FGTB"],
+        ),
+        (  # a specific noun names its own organisation, not the one named before
+            ("Le HCR a appelé à la retenue.", "« La frontière reste fermée », a répondu le ministère."),
+            ["le ministère"],
+        ),
+        (  # nobody named before: the description itself
+            ("« Nous ne commentons pas », a indiqué l'entreprise.",),
+            ["l'entreprise"],
+        ),
+    ],
+)
+def test_a_generic_noun_names_the_organisation_just_named(paragraphs: tuple[str, ...], expected: list[str]) -> None:
+    assert who(*paragraphs) == expected
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "expected"),
+    [
+        (
+            (
+                "Le ministère de la Santé a publié mardi un communiqué.",
+                "« La situation est sous contrôle », peut-on lire dans le communiqué du ministère.",
+            ),
+            ["le ministère de la Santé"],
+        ),
+        (("« Rien ne bouge », pouvait-on lire dans un rapport de la Ligue arabe.",), ["la Ligue arabe"]),
+        (("« Rien ne va plus », lit-on.",), [None]),  # no carrier, no owner
+    ],
+)
+def test_peut_on_lire_gives_the_carriers_owner(paragraphs: tuple[str, ...], expected: list[str]) -> None:
+    assert who(*paragraphs) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker"),
+    [
+        (
+            "« Nous ne laisserons personne », a assuré mercredi la vice-Première ministre, Petra Dumont (Groen).",
+            "Petra Dumont",
+        ),
+        (
+            "Sur Twitter, l'activiste Alaa Abd El-Fattah a écrit : « La prison ne nous fera pas taire. »",
+            "Alaa Abd El-Fattah",
+        ),
+        (
+            "« L'Europe tiendra », a déclaré la présidente de la Commission, Ursula von der Leyen.",
+            "Ursula von der Leyen",
+        ),
+    ],
+)
+def test_compound_titles_and_names(sentence: str, speaker: str) -> None:
+    assert who(sentence) == [speaker]

@@ -265,6 +265,18 @@ class QuoteDetector:
                 if prev.named and prev.kind == "person" and (np.gender is None or pg is None or pg == np.gender):
                     e = prev
                     ents.add_role(e, np)
+            if (
+                e is None
+                and np.kind == "org"
+                and np.definite
+                and not np.plural
+                and not np.complement
+                and np.head in lexicon().word_class("generic_organisations")
+            ):
+                # "« … », indique l'agence": the organisation just named, when one is near
+                near = [x for x in recent[:3] if x.kind == "org" and x.named and not x.plural]
+                if near:
+                    e = near[0]
             if e is None and np.owner is not None and np.owner.is_speaker and np.head:
                 # "le cabinet du ministre" and "le cabinet de M. Le Roux" are one speaker when
                 # the minister is M. Le Roux
@@ -575,6 +587,11 @@ class QuoteDetector:
         ]
         for k in [last_q, *inner_quotes]:
             cue = incise(tokens, k + 1, text, self.ctx, quotes)
+            if cue is not None and cue.np.kind == "pronoun" and cue.np.head == "on":
+                # "« … », peut-on lire dans le communiqué du ministère": the carrier's owner
+                stop = next((m for m in range(cue.end, len(tokens)) if tokens[m].is_punct(_SENT_END)), len(tokens))
+                ent, conf, _ = self._impersonal(tokens, text, quotes, cue.end, stop, sent)
+                return ent, conf, "incise", (stop if ent is not None else cue.end)
             if cue is not None:
                 ent, conf = self._from_cue(cue, sent)
                 end = cue.end if k == last_q else last_q + 1

@@ -128,6 +128,7 @@ def name_run(tokens: Sequence[Token], i: int, ctx: Context, initial: bool = Fals
                 caps
                 and j + 1 < n
                 and tokens[j + 1].is_cap
+                and t.low not in particles  # "Alaa Abd El-Fattah": Abd is part of the name
                 and fold(t.text) in first_names()
                 and fold(tokens[j - 1].text) not in first_names()
             ):
@@ -391,13 +392,17 @@ def parse_np(
         name = text[0].lower() + text[1:] if tokens[i].text in ("La", "Le", "Les", "L'", "L’") else text
         return NP(i, end, "org", text, head=h.low, name=name, gender=gender, definite=definite)
     role = _role(h.low)
-    if h.kind != "word" or is_function_word(h) or (h.low in lx.speech_forms and role is None):
-        return None  # ("le conseiller" is a noun although "conseiller" is a verb too)
+    verb_only = h.low in lx.speech_forms and role is None and h.low not in lx.carriers
+    if h.kind != "word" or is_function_word(h) or verb_only:
+        return None  # ("le conseiller", "le communiqué" are nouns although verbs too)
     head = h.low
     if head == "ministre" and k > i and tokens[k - 1].low in ("premier", "première"):
         # "le Premier ministre" is another office than "le ministre": "le ministre" never names him
         role, head = "premier-ministre", "premier-ministre"
     end = k + 1
+    if head in ("vice-premier", "vice-première") and k + 1 < n and tokens[k + 1].low == "ministre":
+        role = head = head + "-ministre"  # "la vice-Première ministre": one role in two words
+        end = k + 2
     kind2: NPKind
     info = lx.roles.get(role) if role else None
     if role is not None and info is not None:
@@ -414,7 +419,7 @@ def parse_np(
         kind2 = "carrier"
     else:
         kind2 = "thing"
-    if det is None and kind2 not in ("role", "group"):
+    if det is None and kind2 not in ("role", "group") and not (bare and kind2 == "org" and depth > 0):
         return None
     # Post-modifiers: adjectives, further role nouns (chef animateur, journaliste et commentateur
     # sportif), a capitalised label (la page Twitter officielle).
