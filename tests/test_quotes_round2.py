@@ -376,3 +376,40 @@ def test_peut_on_lire_gives_the_carriers_owner(paragraphs: tuple[str, ...], expe
 )
 def test_compound_titles_and_names(sentence: str, speaker: str) -> None:
     assert who(sentence) == [speaker]
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "expected"),
+    [
+        # two men as subjects, one "il": the text does not say which
+        (
+            ("Paul Roux et Jean Lenoir se sont rencontrés mardi. « Nous avons parlé du budget », a-t-il expliqué.",),
+            [None],
+        ),
+        # the pronoun's gender tells them apart
+        (
+            ("Paul Roux a rencontré Marie Lenoir mardi. « Nous avons parlé du budget », a-t-elle expliqué.",),
+            ["Marie Lenoir"],
+        ),
+        (
+            ("Paul Roux a rencontré Marie Lenoir mardi. « Nous avons parlé du budget », a-t-il expliqué.",),
+            ["Paul Roux"],
+        ),
+    ],
+)
+def test_a_pronoun_two_people_fit_is_null(paragraphs: tuple[str, ...], expected: list[str | None]) -> None:
+    assert who(*paragraphs) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker"),
+    [
+        ("« C'est une trahison », selon les mots de Marc Leroy.", "Marc Leroy"),
+        ("« Le compte n'y est pas », selon les termes de la Commission européenne.", "la Commission européenne"),
+        ("Le ministre Paul Roux a défendu son projet. Et d'ajouter : « Nous irons jusqu'au bout. »", "Paul Roux"),
+        ("Marc Leroy, lui, ne décolère pas : « C'est une trahison. »", "Marc Leroy"),
+        ("La sénatrice Inès Garcia a réagi sur Twitter : « Une honte. Une honte absolue. »", "Inès Garcia"),
+    ],
+)
+def test_other_frames(sentence: str, speaker: str) -> None:
+    assert who(sentence) == [speaker]

@@ -578,6 +578,15 @@ def _surnames(full: str) -> list[str]:
     return out
 
 
+def _first_name_vote(e: Entity, name: str) -> None:
+    """A known first name settles a gender a little (Jean-Luc, then Jean)."""
+    words = _name_tokens(name)
+    if words:
+        first = fold(words[0])
+        names = first_names()
+        e.vote(names.get(first) or names.get(first.split("-")[0]), 0.75)
+
+
 def _agrees(e: Entity, np: NP) -> bool:
     """A description's gender does not contradict what the text settled of the entity's."""
     return np.gender is None or e.gender is None or not e.settled or e.gender == np.gender
@@ -654,7 +663,11 @@ class Entities:
         fulls = self._full.get(name.lower(), [])
         if len(fulls) == 1 and self._key(fulls[0]) != self._key(name):
             full = fulls[0]
-            e = self._by_key.get(self._key(full)) or self._new(full, kind, True)
+            e = self._by_key.get(self._key(full))
+            if e is None:
+                e = self._new(full, kind, True)
+                if kind == "person":
+                    _first_name_vote(e, full)
             self._register(e, full)
             self._by_key[self._key(name)] = e
             return e
@@ -664,10 +677,8 @@ class Entities:
                     return cand
         e = self._new(name, kind, True)
         self._register(e, name)
-        if kind == "person" and _name_tokens(name):
-            first = fold(_name_tokens(name)[0])
-            names = first_names()
-            e.vote(names.get(first) or names.get(first.split("-")[0]), 0.75)  # Jean-Luc, then Jean
+        if kind == "person":
+            _first_name_vote(e, name)
         return e
 
     def described(self, np: NP, recent: Sequence[Entity]) -> Entity:

@@ -121,4 +121,10 @@ class Salience:
             conf = 0.9 if margin >= 1.5 else 0.75 if margin >= 0.75 else 0.55 if margin >= 0.25 else 0.35
             if top < 0.0:
                 conf = min(conf, 0.55)
+            rival = ranked[1][1]
+            close = margin < _UNKNOWN_GENDER + 0.25
+            if gender is not None and rival.gender is None and rival.kind == "person" and close:
+                # "Paul Roux et Jean Lenoir … a-t-il dit": only the rival's unknown gender set them
+                # apart, and an unknown gender does not rule anyone out
+                conf = min(conf, 0.45)
         return ranked[0][1], conf
