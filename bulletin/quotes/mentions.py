@@ -274,7 +274,9 @@ def _complement(tokens: Sequence[Token], i: int, source: str, ctx: Context, dept
         else None
     )
     if inner is not None and tokens[i].low in ("du", "des") and not inner.definite:
-        inner = replace(inner, definite=True)  # "du ministre" is "de le ministre"
+        # "du ministre" is "de le ministre": the phrase is "le ministre"
+        article = "le " if tokens[i].low == "du" else "les "
+        inner = replace(inner, definite=True, text=article + inner.text if inner.kind == "org" else inner.text)
     end2, _, _ = _complement(tokens, end, source, ctx, depth + 1)
     return end2, inner, head
 
