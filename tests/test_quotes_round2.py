@@ -413,3 +413,25 @@ def test_a_pronoun_two_people_fit_is_null(paragraphs: tuple[str, ...], expected:
 )
 def test_other_frames(sentence: str, speaker: str) -> None:
     assert who(sentence) == [speaker]
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "expected"),
+    [
+        (("L'utilisatrice @nadia_k a tweeté :", "« Ils ont coupé internet dans tout le pays. »"), ["@nadia_k"]),
+        (("@nadia_k a tweeté : « Quelle honte ! »",), ["@nadia_k"]),
+        (("« On a coupé internet », tweete @nadia_k.",), ["@nadia_k"]),
+        (("Sur Facebook, Ahmed Salah a publié ce message :", "« Nous ne voulons pas de cette loi. »"), ["Ahmed Salah"]),
+        (  # a colon closing a paragraph whose subject is a thing: nobody
+            ("La suite du texte est la suivante :", "« Article 1. Tout citoyen a le droit de vote. »"),
+            [None],
+        ),
+    ],
+)
+def test_a_colon_closing_the_paragraph_before_and_handles(paragraphs: tuple[str, ...], expected: list[str]) -> None:
+    assert who(*paragraphs) == expected
+
+
+def test_an_e_mail_address_is_no_handle() -> None:
+    pieces = detect_quotes(["Écrivez à contact@ville.be : « Les avis des habitants comptent beaucoup. »"])
+    assert [p.speaker for para in pieces for p in para if p.kind == "quote"] == [None]

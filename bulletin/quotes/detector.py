@@ -612,11 +612,19 @@ class QuoteDetector:
                     if ent is not None:
                         return ent, min(conf, 0.8), "incise", cue.end
             k += 1
-        # 2. a clause before a colon
+        # 2. a clause before a colon, in the quote's paragraph or closing the one before
         if not run.spans[0].continues_before:
             ent, conf, rule = self._colon(run.first_block, run.first_token)
             if rule:
                 return ent, conf, rule, last_q + 1
+            fb = run.first_block
+            prev_tokens = self.tokens_per[fb - 1] if fb > 0 else []
+            opens = all(t.kind == "punct" for t in self.tokens_per[fb][: run.first_token])
+            if opens and prev_tokens and prev_tokens[-1].is_punct(":"):
+                # "La blogueuse X a écrit :" then the quote as its own paragraph
+                ent, conf, rule = self._colon(fb - 1, len(prev_tokens))
+                if rule:
+                    return ent, conf, rule, last_q + 1
         # 3. a block quote and a "— Name" line
         ent, conf = self._block_dash(bi, run)
         if ent is not None:

@@ -169,6 +169,8 @@ def name_run(tokens: Sequence[Token], i: int, ctx: Context, initial: bool = Fals
     if initial and caps == 1 and last - i == 1:
         word = tokens[i].text
         low = tokens[i].low
+        if word.startswith("@"):
+            return last  # a handle is a name wherever it stands
         if (
             not ctx.known_name(word)
             or is_function_word(tokens[i])
@@ -275,8 +277,8 @@ def _complement(tokens: Sequence[Token], i: int, source: str, ctx: Context, dept
     )
     if inner is not None and tokens[i].low in ("du", "des") and not inner.definite:
         # "du ministre" is "de le ministre": the phrase is "le ministre"
-        article = "le " if tokens[i].low == "du" else "les "
-        inner = replace(inner, definite=True, text=article + inner.text if inner.kind == "org" else inner.text)
+        det_word = "le " if tokens[i].low == "du" else "les "
+        inner = replace(inner, definite=True, text=det_word + inner.text if inner.kind == "org" else inner.text)
     end2, _, _ = _complement(tokens, end, source, ctx, depth + 1)
     return end2, inner, head
 
