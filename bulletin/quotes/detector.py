@@ -149,6 +149,8 @@ class QuoteDetector:
         """The last run's speaker, block, the token after its cue, and its confidence."""
         self.last_subject: tuple[Entity, int, int, bool] | None = None  # entity, block, sentence, speech verb
         self.last_speaker: tuple[Entity, int] | None = None
+        self.null_gender: Gender | None = None
+        """The gender an unresolved pronoun cue settles for the run being resolved."""
         self.owned: dict[tuple[str, int], Entity] = {}  # (head, owner) → "le cabinet du ministre"
 
     # --- article-wide pre-passes ------------------------------------------------------------
@@ -596,6 +598,14 @@ class QuoteDetector:
                 ent, conf = self._from_cue(cue, sent)
                 end = cue.end if k == last_q else last_q + 1
                 if ent is None:
+                    # "« … », a-t-elle ajouté" with no one to resolve to: who is unknown, but
+                    # not her gender (casting may use it for the neutral voice)
+                    if cue.np.kind == "pronoun" and cue.np.head in ("il", "elle"):
+                        said: Gender = "f" if cue.np.head == "elle" else "m"
+                        other = "m" if said == "f" else "f"
+                        # unless the pronoun contradicts the person near ("la ministre … a-t-il")
+                        if other not in self.salience.near_genders:
+                            self.null_gender = said
                     return None, conf, "incise", end
                 return ent, conf, "incise", end
         # 1b. an incise closing the sentence after an aside: "« … », y compris X, commente Y."
@@ -734,11 +744,12 @@ class QuoteDetector:
                     pending = run
                     cursor = len(tokens)
                     break
+                self.null_gender = None
                 ent, conf, rule, end = self._resolve(run)
                 speaker = ent if ent is not None and conf >= _MIN_CONFIDENCE else None
                 for s in run.spans:
                     s.speaker = speaker.name if speaker is not None else None
-                    s.gender = speaker.gender if speaker is not None else None
+                    s.gender = speaker.gender if speaker is not None else self.null_gender
                     s.rule = rule
                     s.confidence = round(conf if speaker is not None else 0.0, 2)
                 sent = self._sentence_of(bi, run.last_token)

@@ -42,6 +42,8 @@ class Salience:
         self.mentions: deque[Mention] = deque(maxlen=64)
         self.prominence: dict[int, int] = {}
         self.weak: set[int] = set()
+        self.near_genders: set[Gender | None] = set()
+        """Genders of the persons the last :meth:`scores` could reach (a contradiction check)."""
         """Entity ids the last :meth:`scores` saw only as objects or complements."""
 
     def add(self, entity: Entity, sentence: int, role: MentionRole) -> None:
@@ -62,6 +64,7 @@ class Salience:
         best: dict[int, tuple[float, Entity]] = {}
         person_near = False
         self.weak = set()
+        self.near_genders = set()
         roles: dict[int, set[MentionRole]] = {}
         for m in self.mentions:
             back = sentence - m.sentence
@@ -72,6 +75,8 @@ class Salience:
             if plural != many and not (plural and e.kind == "org"):
                 continue
             person_near = person_near or e.kind == "person"
+            if e.kind == "person":
+                self.near_genders.add(e.gender)
             roles.setdefault(e.id, set()).add(m.role)
             eg = e.gender
             mismatch = gender is not None and eg is not None and eg != gender
