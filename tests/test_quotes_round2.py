@@ -435,3 +435,42 @@ def test_a_colon_closing_the_paragraph_before_and_handles(paragraphs: tuple[str,
 def test_an_e_mail_address_is_no_handle() -> None:
     pieces = detect_quotes(["Écrivez à contact@ville.be : « Les avis des habitants comptent beaucoup. »"])
     assert [p.speaker for para in pieces for p in para if p.kind == "quote"] == [None]
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "expected"),
+    [
+        (  # a woman named with a masculine role; the feminine role later settles her, the masculine one is him
+            (
+                "Le ministre bruxellois de la Mobilité, Elke Van Damme, et le ministre wallon de la Mobilité, "
+                "Pierre Henrard, ont présenté mardi un abonnement commun.",
+                "« C'est une simplification attendue », a déclaré la ministre bruxelloise.",
+                "Le prix sera fixé en juin. « Nous voulons des transports abordables », a insisté le ministre wallon.",
+            ),
+            ["Elke Van Damme", "Pierre Henrard"],
+        ),
+        (  # a complement that goes on ("des arts et métiers") before the apposed name
+            (
+                "Le président de l'Union des arts et métiers, Fabio Rinaldi, s'est montré critique. "
+                "« Ce texte ajoute de la bureaucratie », a-t-il réagi.",
+            ),
+            ["Fabio Rinaldi"],
+        ),
+        (  # another description of the woman the paragraph before presented speaking to the press
+            (
+                "La conseillère fédérale Anne Schneider a présenté le projet devant les médias.",
+                "« Les citoyens doivent garder le contrôle de leurs données », a souligné la cheffe du DFJP.",
+            ),
+            ["Anne Schneider"],
+        ),
+        (  # but a masculine role with another organisation a paragraph later is someone new
+            (
+                "Le ministre Paul Magnin a pris la parole devant les députés.",
+                "« Nous ne signerons pas », a déclaré le président de la FGTB.",
+            ),
+            ["le président de la FGTB"],
+        ),
+    ],
+)
+def test_government_release_shapes(paragraphs: tuple[str, ...], expected: list[str]) -> None:
+    assert who(*paragraphs) == expected

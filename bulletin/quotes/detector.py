@@ -253,6 +253,9 @@ class QuoteDetector:
                 holder = ents.periphrasis(np, recent)
             if holder is not None:
                 e = holder
+                if np.gender is not None and e.kind == "person":
+                    # "la ministre" said of her settles what "le ministre bruxellois, Elke X" left open
+                    e.vote(np.gender, 1.0 if np.gender == "f" else 0.5)
             elif (
                 allow_anaphora
                 and np.definite
@@ -433,9 +436,15 @@ class QuoteDetector:
         if not np.definite or np.plural or np.kind != "role" or np.name or self.last_subject is None:
             return None
         ent, sblock, ssent, speech = self.last_subject
-        if not speech or sblock != block or sentence - ssent > 1 or not ent.named or ent.kind != "person":
+        near = (sblock == block and sentence - ssent <= 1) or (sblock == block - 1 and sentence - ssent <= 3)
+        if not speech or not near or not ent.named or ent.kind != "person":
             return None
         if np.gender is not None and ent.gender is not None and np.gender != ent.gender and ent.settled:
+            return None
+        # a paragraph later, "la cheffe du DFJP" may be someone new: only a woman's marked role
+        # for a woman the text settled is taken as her
+        named_owner = np.owner is not None and bool(np.owner.name)
+        if sblock != block and named_owner and not (np.gender == "f" and ent.gender == "f" and ent.settled):
             return None
         if self.entities.holder(np, self.salience.recent()) not in (None, ent):
             return None

@@ -478,9 +478,11 @@ def apposition(
     after it (after the closing comma when there is one). ``(None, np.end)`` when nothing does."""
     n = len(tokens)
     i = np.end
-    if i < n and tokens[i].low in ("en", "à", "au", "aux", "chez", "auprès", "pour") and np.kind in ("role", "org"):
-        # "l'ambassadeur de France en Afghanistan, Bernard Bajolet": a short place or domain
-        c = next((m for m in range(i + 1, min(n, i + 6)) if tokens[m].kind == "punct"), None)
+    continued = ("en", "à", "au", "aux", "chez", "auprès", "pour", "et", "de", "des", "du", "d'", "d’")
+    if i < n and tokens[i].low in continued and np.kind in ("role", "org"):
+        # "l'ambassadeur de France en Afghanistan, Bernard Bajolet": a short place or domain;
+        # "le président de l'Union des arts et métiers, Fabio Regazzi": the complement goes on
+        c = next((m for m in range(i + 1, min(n, i + 8)) if tokens[m].kind == "punct"), None)
         if c is not None and tokens[c].is_punct(","):
             named = parse_np(tokens, c + 1, source, ctx, quotes=quotes)
             if named is not None and named.kind in ("name", "person"):
