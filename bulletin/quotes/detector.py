@@ -487,6 +487,16 @@ class QuoteDetector:
             if ent is not None:
                 return ent, min(conf, 0.85), "selon_colon"
         v = find_speech_verb(tokens, a, b)
+        if (
+            v >= 0
+            and v - a == 2
+            and tokens[a].low == "et"
+            and tokens[a + 1].low in ("d'", "d’", "de")
+            and self.last_subject is not None
+            and self.last_subject[1] == bi
+        ):
+            # "Et d'ajouter : « … »": the narrative infinitive keeps the sentence before's subject
+            return self.last_subject[0], 0.8, "colon_frame"
         k0, _ = main_subject_start(tokens, a, b, text, self.ctx)
         if v >= 0:
             g = verb_group_start(tokens, a, v)
