@@ -149,3 +149,22 @@ def test_bulletin_script_shows_the_turns_with_their_speakers() -> None:
     assert [s["speaker"] for s in turns] == ["Sophie Delvaux", "Marc Verhaegen", "Marc Verhaegen", "Sophie Delvaux",
                                              "Marc Verhaegen"]  # fmt: skip
     assert len(doc["speakers"]) == 2 and len(set(doc["speakers"].values())) == 2
+
+
+def test_the_outlet_asks_and_a_titled_surname_answers() -> None:
+    text = (
+        "title: « L'école doit changer » : entretien avec Jean Dupont\n\n"
+        "Le pédagogue Jean Dupont publie un essai sur l'école. Il a répondu aux questions du Soir.\n\n"
+        "Le Soir : Pourquoi ce livre ?\n\nM. Dupont : Parce que l'école ne suit plus.\n\n"
+        "Le Soir : Que proposez-vous ?\n\nM. Dupont : Moins d'élèves par classe.\n"
+    )
+    script = build_script(parse_text(text), VOICES)
+    turns = [(s.speaker, s.text) for s in script.segments if s.kind == "quote"]
+    assert turns == [
+        ("Le Soir", "Pourquoi ce livre ?"),
+        ("Jean Dupont", "Parce que l'école ne suit plus."),
+        ("Le Soir", "Que proposez-vous ?"),
+        ("Jean Dupont", "Moins d'élèves par classe."),
+    ]
+    voices = {s.speaker: s.voice for s in script.segments if s.kind == "quote"}
+    assert voices["Le Soir"] != voices["Jean Dupont"]

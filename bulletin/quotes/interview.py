@@ -52,6 +52,11 @@ _NOT_PEOPLE = frozenset(
 )  # fmt: skip
 
 
+_TITLES = frozenset({"m", "mme", "mlle", "me", "dr", "pr", "monsieur", "madame", "docteur", "professeur"})
+# A label may be the outlet that asks the questions ("Le Soir :"): an article is no obstacle there.
+_NOT_LABELS = _NOT_PEOPLE - {"le", "la", "les"}
+
+
 @dataclass(frozen=True)
 class Turn:
     """One turn of the transcript: where its words start, and who says them."""
@@ -97,7 +102,8 @@ def _key(name: str) -> list[str]:
 def _same_person(label: str, name: str) -> bool:
     """``RENARD``, ``Paul RENARD`` or ``P. Renard`` and ``Paul Renard``: the label's surname is the
     name's, and any other word of it agrees."""
-    a, b = _key(label.replace(".", "")), _key(name)
+    a = [w for w in _key(label.replace(".", "")) if w not in _TITLES]
+    b = _key(name)
     if not a or not b or a[-1] != b[-1]:
         return False
     return all(w in b or any(x.startswith(w) for x in b) for w in a[:-1])
@@ -158,7 +164,7 @@ def find_interview(
                 break
         else:
             m = _NAMED.match(text)
-            if m and fold(m.group(1).split()[0].rstrip(".")) not in _NOT_PEOPLE:
+            if m and fold(m.group(1).split()[0].rstrip(".")) not in _NOT_LABELS:
                 raw.append((bi, m.end(), "name", m.group(1)))
     if len(raw) < 2:
         return None
