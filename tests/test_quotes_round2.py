@@ -474,3 +474,10 @@ def test_an_e_mail_address_is_no_handle() -> None:
 )
 def test_government_release_shapes(paragraphs: tuple[str, ...], expected: list[str]) -> None:
     assert who(*paragraphs) == expected
+
+
+def test_a_role_of_another_organisation_is_not_the_named_holder() -> None:
+    assert who(
+        "Le porte-parole du gouvernement, Marc Leroy, a fait le point mardi.",
+        "« Deux suspects ont été arrêtés », a indiqué le porte-parole de la police.",
+    ) == ["le porte-parole de la police"]

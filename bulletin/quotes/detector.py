@@ -441,10 +441,11 @@ class QuoteDetector:
             return None
         if np.gender is not None and ent.gender is not None and np.gender != ent.gender and ent.settled:
             return None
-        # a paragraph later, "la cheffe du DFJP" may be someone new: only a woman's marked role
-        # for a woman the text settled is taken as her
-        named_owner = np.owner is not None and bool(np.owner.name)
-        if sblock != block and named_owner and not (np.gender == "f" and ent.gender == "f" and ent.settled):
+        if np.complement and any(h == np.head and c and c != np.complement for h, c in ent.roles):
+            return None  # the government's spokesman is not "le porte-parole de la police"
+        # a paragraph later, "la cheffe du DFJP" may be someone new: a role with a complement is
+        # taken as her only when it is a woman's marked role and the text settled she is one
+        if sblock != block and np.complement and not (np.gender == "f" and ent.gender == "f" and ent.settled):
             return None
         if self.entities.holder(np, self.salience.recent()) not in (None, ent):
             return None

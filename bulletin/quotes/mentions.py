@@ -722,10 +722,13 @@ class Entities:
 
     def periphrasis(self, np: NP, recent: Sequence[Entity]) -> Entity | None:
         """``la cheffe de l'agence onusienne`` after ``la cheffe de l'UNICEF, Catherine Russell``: a
-        definite role whose complement is a common noun (no name) names the one person of the
-        article who holds that role, when she was just mentioned; None when two could be meant."""
+        definite role whose complement is a generic organisation noun (l'agence, l'organisation,
+        le groupe) names the one person of the article who holds that role, when she was just
+        mentioned; None when two could be meant."""
         if not np.definite or np.name or not np.complement or (np.owner is not None and np.owner.name):
             return None
+        if np.complement not in lexicon().word_class("generic_organisations"):
+            return None  # "le porte-parole de la police" is not "le porte-parole du gouvernement, X"
         cands = [
             e
             for e in self.items
