@@ -481,3 +481,38 @@ def test_a_role_of_another_organisation_is_not_the_named_holder() -> None:
         "Le porte-parole du gouvernement, Marc Leroy, a fait le point mardi.",
         "« Deux suspects ont été arrêtés », a indiqué le porte-parole de la police.",
     ) == ["le porte-parole de la police"]
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "expected"),
+    [
+        (
+            ("« Nous sommes en guerre. » C'est par ces mots que le président Marc Olivier a ouvert son discours.",),
+            ["Marc Olivier"],
+        ),
+        (
+            ("« Nous sommes en guerre. »", "C'est en ces termes que la présidente Anne Olivier a ouvert la séance."),
+            ["Anne Olivier"],
+        ),
+        (
+            ("« Nous sommes en guerre. »", "C'est ainsi que la maire, Lina Haddad, a salué les pompiers."),
+            ["Lina Haddad"],
+        ),
+        (("« Nous sommes en guerre. »", "C'est que la situation est grave."), [None]),  # no frame
+        (("« Nous sommes en guerre. »", "Le pays a connu trois attentats cette année."), [None]),
+    ],
+)
+def test_the_sentence_after_a_quote_may_name_its_speaker(
+    paragraphs: tuple[str, ...], expected: list[str | None]
+) -> None:
+    assert rules(*paragraphs)[0][0] == expected[0]
+    if expected[0] is not None:
+        assert rules(*paragraphs)[0][1] == "cataphora"
+
+
+def test_a_quote_over_paragraphs_closed_by_an_incise() -> None:
+    paragraphs = (
+        "« Nous tiendrons.",
+        "« Nous tiendrons parce que nous sommes unis », a conclu le ministre Paul Roux.",
+    )
+    assert who(*paragraphs) == ["Paul Roux", "Paul Roux"]

@@ -17,7 +17,9 @@ phrase into a speaker. The rules, by the name the script's JSON reports:
 ``salience``       no clause: the subject of the sentence just before, when it reported speech;
                    or, for a quote opening its paragraph, the person the paragraph before
                    presented speaking or addressing an audience (``X a pris la parole.``);
-``interview``      interview turns marked by dashes.
+``cataphora``      no clause before: the sentence right after names the speaker (``« … » C'est par
+                   ces mots que X a ouvert son discours.``);
+``interview``      interview turns (dashes, Q.-/R.-, speaker lines: :mod:`.interview`).
 """
 
 from __future__ import annotations

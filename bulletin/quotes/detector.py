@@ -703,7 +703,37 @@ class QuoteDetector:
                 # "X a salué l'équipe avant de s'adresser à la presse." then « … »: the person
                 # just presented speaking or addressing an audience says it.
                 return ent, 0.6, "salience", last_q + 1
+        ent = self._cataphora(run)
+        if ent is not None:
+            return ent, 0.8, "cataphora", last_q + 1
         return None, 0.0, "none", last_q + 1
+
+    def _cataphora(self, run: _Run) -> Entity | None:
+        """``« … » C'est par ces mots que X a ouvert son discours.``: the sentence right after
+        the quote (in its paragraph, or opening the next one) names who said it."""
+        bi = run.block
+        tokens = self.tokens_per[bi][run.last_token + 1 :]
+        block = bi
+        if not any(t.kind == "word" for t in tokens):
+            if bi + 1 >= len(self.paragraphs):
+                return None
+            block = bi + 1
+            tokens = self.tokens_per[block]
+        k = next((m for m, t in enumerate(tokens) if t.kind != "punct"), len(tokens))
+        if k + 2 >= len(tokens) or tokens[k].low not in ("c'", "c’") or tokens[k + 1].low != "est":
+            return None
+        frame = {"par", "en", "avec", "sur", "ainsi", "ces", "ce", "cette", "de", "mots", "termes", "phrase",
+                 "propos", "paroles", "formule"}  # fmt: skip
+        j = k + 2
+        while j < len(tokens) and j < k + 8 and tokens[j].low in frame:
+            j += 1
+        if j == k + 2 or j + 1 >= len(tokens) or tokens[j].low not in ("que", "qu'", "qu’"):
+            return None
+        np = parse_np(tokens, j + 1, self.paragraphs[block], self.ctx, quotes=self.quotes_per[block])
+        if np is None or not np.is_speaker or np.kind == "pronoun":
+            return None
+        app, _ = apposition(tokens, np, self.paragraphs[block], self.ctx, self.quotes_per[block])
+        return self._entity(np, app)
 
     def _base(self, block: int) -> int:
         """The global number of the first sentence of ``block``."""
