@@ -516,3 +516,19 @@ def test_a_quote_over_paragraphs_closed_by_an_incise() -> None:
         "« Nous tiendrons parce que nous sommes unis », a conclu le ministre Paul Roux.",
     )
     assert who(*paragraphs) == ["Paul Roux", "Paul Roux"]
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "expected"),
+    [
+        # the subject made someone else speak: the answer is not theirs
+        (("Le juge a interrogé le prévenu, Marc Petit.", "« Je suis innocent. »"), [None]),
+        (("La commission a auditionné la directrice, Léa Blanc.", "« Nous avons suivi les règles. »"), [None]),
+        # but challenging someone is speaking
+        (("La députée Anne Roux a interpellé le ministre.", "« Où sont les fonds promis ? »"), ["Anne Roux"]),
+        # and the one questioned in the passive answers
+        (("Le ministre Paul Roux a été interrogé par les députés.", "« Les fonds seront versés. »"), ["Paul Roux"]),
+    ],
+)
+def test_who_is_made_to_speak(paragraphs: tuple[str, ...], expected: list[str | None]) -> None:
+    assert who(*paragraphs) == expected

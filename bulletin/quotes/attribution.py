@@ -130,6 +130,9 @@ def skip_adverbials(tokens: Sequence[Token], k: int) -> int:
     return k
 
 
+_PARTICIPLE_ENDS = ("é", "ée", "és", "ées", "u", "ue", "us", "ues", "i", "ie", "is", "ies")
+
+
 def _verbish(tokens: Sequence[Token], k: int) -> bool:
     """A speech-verb form used as a verb (not a noun after a determiner: ``le juge``)."""
     if not is_speech_form(tokens[k]):
@@ -137,6 +140,8 @@ def _verbish(tokens: Sequence[Token], k: int) -> bool:
     prev = tokens[k - 1].low if k > 0 else ""
     if prev in ("de", "d'", "d’", "à") and tokens[k].low == lexicon().speech_forms[tokens[k].low]:
         return True  # an infinitive: "de demander", "à préciser"
+    if prev in ("le", "la", "les") and tokens[k].low.endswith(_PARTICIPLE_ENDS):
+        return False  # "le prévenu", "la déclarée": a clitic is never right before a participle
     return prev not in lexicon().word_class("determiners") or prev in ("le", "la", "l'", "l’", "les", "leur", "en")
 
 

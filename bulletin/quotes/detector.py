@@ -41,6 +41,8 @@ PieceKind = Literal["narration", "quote"]
 
 _MIN_CONFIDENCE = MIN_CONFIDENCE
 _SENT_END = ".!?…"
+# Speech verbs whose subject makes someone else speak: the words that follow are the answer.
+_ELICITING = frozenset({"interroger", "questionner", "auditionner", "entendre", "sonder"})
 
 
 @dataclass(frozen=True)
@@ -403,7 +405,10 @@ class QuoteDetector:
                 if second is not None:
                     self.salience.add(second, sent, "subject")
                     end = end2
-        speech = find_speech_verb(tokens, end, e) >= 0 or addresses(tokens, s, e)
+        v = find_speech_verb(tokens, end, e)
+        if v >= 0 and lexicon().speech_forms.get(tokens[v].low) in _ELICITING and tokens[v - 1].low != "été":
+            v = -1  # "Le juge a interrogé le prévenu." then « … »: the answer is the prévenu's
+        speech = v >= 0 or addresses(tokens, s, e)
         self.last_subject = (subject, bi, sent, speech)
         return end
 
