@@ -110,6 +110,8 @@ def test_every_word_but_the_labels_is_spoken_in_order() -> None:
         "title: FAQ\n\nQ.- Où voter ?\n\nQ.- Quand voter ?\n",
         # answers with no guest to give them to
         "title: Réponses\n\nLe texte suit.\n\nR.- Oui.\n\nQ.- Et ensuite ?\n\nR.- Non.\n",
+        # labels that name nobody the title or introduction presents
+        "title: Compte rendu\n\nLa séance a duré deux heures.\n\nAB CD : oui.\n\nEF GH : non.\n\nAB CD : peut-être.\n",
         # a capitals sub-heading that is not a name
         "title: Sport\n\nLe match a eu lieu.\n\nLES CHIFFRES\n\nTrois buts.\n\nLA SUITE\n\nUn autre match.\n",
     ],

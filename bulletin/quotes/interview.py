@@ -191,6 +191,10 @@ def find_interview(
         if not _same_person(candidate, interviewer):
             guest = candidate
             break
+    names = [lab for _, _, k, lab in raw if k == "name"]
+    people = [*_people(title or ""), *_people(intro), *full_known, interviewer]
+    if names and not any(_same_person(lab, p) for lab in names for p in people):
+        return None  # speaker labels that name no one the article presents: not a transcript
     # a name label is the guest or the interviewer when it names them, else that person
     turns: list[Turn] = []
     for bi, start, k, label in raw:
