@@ -186,7 +186,13 @@ def find_interview(
     if cue:
         interviewer = re.sub(r"(?<=\w\w)\.$", "", cue.group(1))  # the sentence's stop, not an initial
     guest: str | None = None
-    full_known = [n for n in known if len(n.split()) >= 2 and all(len(w.strip(".")) > 1 for w in n.split())]
+    # people the detector met in the title or the introduction (not in the labels themselves)
+    presented = fold(f"{title or ''} {intro}")
+    full_known = [
+        n
+        for n in known
+        if len(n.split()) >= 2 and all(len(w.strip(".")) > 1 for w in n.split()) and fold(n.split()[-1]) in presented
+    ]
     for candidate in [*_people(title or ""), *_people(intro), *full_known]:
         if not _same_person(candidate, interviewer):
             guest = candidate
