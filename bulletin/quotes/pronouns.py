@@ -42,9 +42,9 @@ class Salience:
         self.mentions: deque[Mention] = deque(maxlen=64)
         self.prominence: dict[int, int] = {}
         self.weak: set[int] = set()
+        """Entity ids the last :meth:`scores` saw only as objects or complements."""
         self.near_genders: set[Gender | None] = set()
         """Genders of the persons the last :meth:`scores` could reach (a contradiction check)."""
-        """Entity ids the last :meth:`scores` saw only as objects or complements."""
 
     def add(self, entity: Entity, sentence: int, role: MentionRole) -> None:
         self.mentions.append(Mention(entity, sentence, role))
