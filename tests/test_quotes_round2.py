@@ -532,3 +532,34 @@ def test_a_quote_over_paragraphs_closed_by_an_incise() -> None:
 )
 def test_who_is_made_to_speak(paragraphs: tuple[str, ...], expected: list[str | None]) -> None:
     assert who(*paragraphs) == expected
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "expected"),
+    [
+        (
+            (
+                "La Haute-Commissaire aux droits de l'homme, Maria Ruiz, a présenté son rapport.",
+                "« Les violations sont graves », a déclaré la Haute-Commissaire.",
+                "« Elles doivent cesser », a-t-elle ajouté.",
+            ),
+            ["Maria Ruiz", "Maria Ruiz"],
+        ),
+        (  # another description of the person followed, nobody else near
+            (
+                "L'envoyé spécial de l'ONU, Lars Nilsen, a rencontré les deux délégations à Genève.",
+                "« Personne n'a quitté la table », a ajouté le diplomate norvégien.",
+            ),
+            ["Lars Nilsen"],
+        ),
+        (  # but not when someone else is as salient ("pour Y" just before)
+            (
+                "Paul Garnier se présentait comme un rassembleur. Mais pour Marc Olivier, « rien n'a changé » : "
+                "« Il promet tout à tout le monde » dénonce le président sortant.",
+            ),
+            ["le président sortant"],
+        ),
+    ],
+)
+def test_descriptions_of_the_person_followed(paragraphs: tuple[str, ...], expected: list[str]) -> None:
+    assert who(*paragraphs) == expected
