@@ -2,8 +2,9 @@
 
 Stages, each in its own module: :mod:`.spans` (quoted spans, quote or embedded),
 :mod:`.mentions` (noun phrases, the mention filter, one entity list per article),
-:mod:`.pronouns` (salience), :mod:`.attribution` (the named rules), :mod:`.detector` (the pass
-over an article). Word lists are data files under ``data/`` (:mod:`.lexicon`).
+:mod:`.pronouns` (salience), :mod:`.attribution` (the named rules and the confidence
+thresholds), :mod:`.detector` (the pass over an article), :mod:`.interview` (transcripts:
+Q.-/R.-, speaker lines). Word lists are data files under ``data/`` (:mod:`.lexicon`).
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ the speaker of a quote, the subject of a sentence, a source introduced by "Selon
 anything else (an object, a complement). A pronoun goes to the entity with the best score:
 the part it played (speakers and subjects over objects), how many sentences back it was, and
 gender agreement (a mismatch rules it out). A close second means the text does not settle it.
+Contradictions give no speaker rather than a guess: "il" for someone written with a feminine
+role, an organisation while a person is near, an entity only ever seen as an object ("à Hal"),
+or two people told apart only because one's gender is unknown.
 """
 
 from __future__ import annotations
