@@ -141,6 +141,22 @@ def test_an_apposed_name_beats_its_description(sentence: str, speaker: str) -> N
     ("paragraphs", "expected"),
     [
         (
+            ("Arrivée à Namur mardi, la ministre Anne Roux s'est adressée aux habitants.", "« Nous restons. »"),
+            "Anne Roux",
+        ),
+        (("Le président Luc Martin a ouvert la séance par un discours.", "« Le temps presse. »"), "Luc Martin"),
+        (("Invitée à réagir, la porte-parole Inès Diallo a répondu sans détour.", "« Non. »"), "Inès Diallo"),
+        (("Sophie Marchal a salué l'équipe. Elle s'est ensuite adressée à la presse.", "« Gagné. »"), "Sophie Marchal"),
+    ],
+)
+def test_clause_less_after_adjuncts_and_pronouns(paragraphs: tuple[str, ...], expected: str) -> None:
+    assert rules(*paragraphs) == [(expected, "salience")]
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "expected"),
+    [
+        (
             (
                 "Sophie Marchal a salué l'équipe avant de s'adresser à la presse.",
                 "« Nous avons fait un travail remarquable. »",
