@@ -579,3 +579,22 @@ def test_who_is_made_to_speak(paragraphs: tuple[str, ...], expected: list[str | 
 )
 def test_descriptions_of_the_person_followed(paragraphs: tuple[str, ...], expected: list[str]) -> None:
     assert who(*paragraphs) == expected
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "expected"),
+    [
+        # "ce dernier" is the last person mentioned, not the subject
+        (
+            ("Le ministre a reçu le maire de Liège, Willy Demars. « Nous avons avancé », a précisé ce dernier.",),
+            ["Willy Demars"],
+        ),
+        (("La juge a entendu Marie Lenoir. « Je n'ai rien vu », a affirmé cette dernière.",), ["Marie Lenoir"]),
+        (("Paul Roux était à Namur. « Tout va bien », affirme celui-ci.",), ["Paul Roux"]),  # Namur has no gender
+        (("Marc Petit a été relaxé. « Justice est faite », a réagi l'intéressé.",), ["Marc Petit"]),
+        (("« Nous verrons », a dit ce dernier.",), [None]),  # nobody before
+        (("Anne Roux a reçu Paul Petit. « Nous verrons », a dit cette dernière.",), ["Anne Roux"]),
+    ],
+)
+def test_ce_dernier_and_l_interesse(paragraphs: tuple[str, ...], expected: list[str | None]) -> None:
+    assert who(*paragraphs) == expected

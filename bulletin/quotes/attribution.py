@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .lexicon import lexicon
-from .mentions import NP, Context, apposition, is_function_word, is_speech_form, parse_np
+from .mentions import ANAPHORS, NP, Context, apposition, is_function_word, is_speech_form, parse_np
 from .tokens import Token, tokenize
 
 MIN_CONFIDENCE = 0.5
@@ -244,6 +244,10 @@ def subject_after(
     """The inverted subject after a verb: ``… a expliqué à l'AFP Gilles-Éric Séralini, professeur``."""
     n = len(tokens)
     for _ in range(4):
+        if k < n and tokens[k].low in ("ce", "cette"):
+            np0 = parse_np(tokens, k, source, ctx, quotes=quotes)
+            if np0 is not None and np0.kind == "pronoun":
+                return np0, None, np0.end  # "ce dernier" before "dernier" is read as a time word
         k = skip_adverbials(tokens, k)
         if k >= n:
             return None
@@ -255,7 +259,13 @@ def subject_after(
             k = c + 1
             continue
         np = parse_np(tokens, k, source, ctx, quotes=quotes)
-        if np is not None and np.kind != "pronoun" and tokens[k].low not in lexicon().word_class("prepositions"):
+        # a pronoun may stand after the verb only as an anaphor: "ce dernier", "l'intéressée"
+        anaphor = np is not None and np.kind == "pronoun" and (np.end - np.start > 1 or np.head in ANAPHORS)
+        if (
+            np is not None
+            and (np.kind != "pronoun" or anaphor)
+            and tokens[k].low not in lexicon().word_class("prepositions")
+        ):
             app, end = apposition(tokens, np, source, ctx, quotes)
             return np, app, end
         j = _skip_pp(tokens, k, source, ctx)
@@ -295,8 +305,8 @@ def incise(
     if subj is None:
         return None
     np, app, end = subj
-    if not np.is_speaker and not (app is not None and app.is_speaker):
-        return None
+    if not np.is_speaker and not (app is not None and app.is_speaker) and np.kind != "pronoun":
+        return None  # (a pronoun here is an anaphor: "a précisé ce dernier", "l'intéressé")
     return Cue(np, end, app)
 
 

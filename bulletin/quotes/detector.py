@@ -456,6 +456,17 @@ class QuoteDetector:
             return None
         return ent
 
+    def _last_mentioned(self, gender: Gender | None, sentence: int) -> tuple[Entity | None, float]:
+        """``ce dernier`` / ``celle-ci``: the person of that gender mentioned last, a sentence or
+        two back (not the subject: that is what the phrase is for)."""
+        for m in reversed(self.salience.mentions):
+            if sentence - m.sentence > 2:
+                break
+            e = m.entity
+            if e.kind == "person" and not e.plural and e.gender == gender:
+                return e, 0.75  # (a gender the text did not settle proves nothing: "à Namur")
+        return None, 0.0
+
     def _described_subject(self, np: NP, sentence: int) -> Entity | None:
         """``Geir Pedersen a rencontré les délégations. « … », a ajouté le diplomate norvégien``:
         a bare definite role nobody holds, in an incise, is the named person who was the subject
@@ -480,6 +491,8 @@ class QuoteDetector:
 
     def _from_cue(self, cue: Cue, sentence: int, anaphora: bool = True) -> tuple[Entity | None, float]:
         np = cue.np
+        if np.kind == "pronoun" and np.head in ("dernier", "dernière"):
+            return self._last_mentioned(np.gender, sentence)
         if np.kind == "pronoun":
             if np.head not in ("il", "elle", "ils", "elles"):
                 return None, 0.0

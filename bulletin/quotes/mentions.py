@@ -304,6 +304,27 @@ def _apposed_quote_name(tokens: Sequence[Token], i: int, quotes: dict[int, str] 
     return ""
 
 
+ANAPHORS = frozenset({"dernier", "dernière", "il", "elle"})
+"""Heads of the anaphoric phrases :func:`_anaphor` reads: ``ce dernier`` and ``celui-ci`` name
+the last person mentioned (head ``dernier``/``dernière``); ``l'intéressé(e)`` the person the
+story follows (read as ``il``/``elle``)."""
+
+
+def _anaphor(tokens: Sequence[Token], i: int) -> tuple[str, Gender, int] | None:
+    """``ce dernier``, ``cette dernière``, ``celui-ci``, ``celle-ci``, ``l'intéressé(e)`` at ``i``:
+    the head the detector resolves, the gender, the index after."""
+    n = len(tokens)
+    low = tokens[i].low
+    nxt = tokens[i + 1].low if i + 1 < n else ""
+    if low in ("ce", "cette") and nxt in ("dernier", "dernière"):
+        return nxt, ("f" if nxt == "dernière" else "m"), i + 2
+    if low in ("celui-ci", "celle-ci"):
+        return ("dernière", "f", i + 1) if low == "celle-ci" else ("dernier", "m", i + 1)
+    if low in ("l'", "l’") and nxt in ("intéressé", "intéressée"):
+        return ("elle", "f", i + 2) if nxt == "intéressée" else ("il", "m", i + 2)
+    return None
+
+
 def parse_np(
     tokens: Sequence[Token],
     i: int,
@@ -325,6 +346,10 @@ def parse_np(
         return None
     lx = lexicon()
     t = tokens[i]
+    anaphor = _anaphor(tokens, i)
+    if anaphor is not None:
+        a_head, a_gender, a_end = anaphor
+        return NP(i, a_end, "pronoun", _text(tokens, source, i, a_end), head=a_head, gender=a_gender)
     if t.kind == "enclitic" or (t.kind == "word" and t.low in lx.word_class("pronouns")):
         return NP(i, i + 1, "pronoun", t.text, head=t.low, gender=lx.genders.get(t.low), plural=t.low.endswith("s"))
     title = title_at(tokens, i)
