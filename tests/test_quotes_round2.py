@@ -598,3 +598,8 @@ def test_descriptions_of_the_person_followed(paragraphs: tuple[str, ...], expect
 )
 def test_ce_dernier_and_l_interesse(paragraphs: tuple[str, ...], expected: list[str | None]) -> None:
     assert who(*paragraphs) == expected
+
+
+def test_a_possessive_description_is_someone_else() -> None:
+    got = who("Le chanteur Léo Martin a salué la foule. « Merci Paris ! », a répondu son complice.")
+    assert got != ["Léo Martin"]

@@ -440,6 +440,8 @@ class QuoteDetector:
         gender agrees (the paragraph's salient speaker)."""
         if not np.definite or np.plural or np.kind != "role" or np.name or self.last_subject is None:
             return None
+        if np.text.split()[0].lower() in ("son", "sa", "ses", "leur", "leurs"):
+            return None  # "a précisé son porte-parole": someone else than the one it belongs to
         ent, sblock, ssent, speech = self.last_subject
         near = (sblock == block and sentence - ssent <= 1) or (sblock == block - 1 and sentence - ssent <= 3)
         if not speech or not near or not ent.named or ent.kind != "person":
@@ -474,6 +476,8 @@ class QuoteDetector:
         gender agrees. A guess (0.65, flagged): journalists vary descriptions of who they follow."""
         if np.kind != "role" or not np.definite or np.plural or np.name or np.complement or self.last_subject is None:
             return None
+        if np.text.split()[0].lower() in ("son", "sa", "ses", "leur", "leurs"):
+            return None  # "son complice" is someone else than the one it belongs to
         if self.entities.holders(np):
             return None
         ent, sblock, _, _ = self.last_subject
