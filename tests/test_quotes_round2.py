@@ -603,3 +603,18 @@ def test_ce_dernier_and_l_interesse(paragraphs: tuple[str, ...], expected: list[
 def test_a_possessive_description_is_someone_else() -> None:
     got = who("Le chanteur Léo Martin a salué la foule. « Merci Paris ! », a répondu son complice.")
     assert got != ["Léo Martin"]
+
+
+def test_an_incise_closing_a_sentence_inside_a_quote_over_paragraphs() -> None:
+    paragraphs = (
+        "« Nous sommes prêts, a déclaré la ministre Anne Roux. Les moyens sont là.",
+        "« Nous irons jusqu'au bout. »",
+    )
+    pieces = detect_quotes(list(paragraphs))
+    assert [(p.kind, p.speaker) for p in pieces[0]] == [
+        ("quote", "Anne Roux"),
+        ("narration", None),
+        ("quote", "Anne Roux"),
+    ]
+    assert pieces[0][1].text == "a déclaré la ministre Anne Roux."
+    assert [(p.kind, p.speaker) for p in pieces[1]] == [("quote", "Anne Roux")]

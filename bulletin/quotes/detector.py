@@ -629,16 +629,26 @@ class QuoteDetector:
         return ent, 0.9
 
     def _inner_incises(self, text: str, s: Span) -> list[tuple[int, int, Cue]]:
-        """``« Moi, dit-il, je … »``: incises between commas inside a quote (ranges to cut)."""
+        """``« Moi, dit-il, je … »``, ``« Nous sommes prêts, a déclaré X. Les moyens … »``: incises
+        inside a quote, between commas or closing a sentence the quote goes on after (ranges to cut)."""
         tokens = tokenize(text, s.inner_start, s.inner_end)
+        speech = lexicon().speech_forms
+        aux = lexicon().word_class("auxiliaries")
         out = []
+        n = len(tokens)
         for k, t in enumerate(tokens):
-            if not t.is_punct(",") or k + 1 >= len(tokens):
+            if not t.is_punct(",") or k + 1 >= n:
                 continue
             cue = incise(tokens, k + 1, text, self.ctx)
-            if cue is None or cue.end >= len(tokens) or not tokens[cue.end].is_punct(","):
+            if cue is None or cue.end >= n:
                 continue
-            if cue.np.kind != "pronoun" and not (k + 1 < len(tokens) and lexicon().speech_forms.get(tokens[k + 1].low)):
+            closes = tokens[cue.end].is_punct(".") and cue.end + 1 < n and tokens[cue.end + 1].is_cap
+            if not tokens[cue.end].is_punct(",") and not closes:
+                continue
+            verb = speech.get(tokens[k + 1].low) or (
+                tokens[k + 1].low in aux and k + 2 < n and speech.get(tokens[k + 2].low)
+            )  # "dit X", "a déclaré X": a speech verb opens the incise
+            if cue.np.kind != "pronoun" and not verb:
                 continue
             out.append((tokens[k + 1].start, tokens[cue.end].end, cue))
         return out
