@@ -15,7 +15,8 @@ from .casting import cast
 from .engines.base import Voice
 from .french import written_date
 from .normalize import Lexicon, normalize
-from .quotes import Attribution, Gender, clean_label, detect_quotes, split_sentences
+from .quotes import Attribution, Gender, QuoteDetector, clean_label, split_sentences
+from .quotes.interview import find_interview
 
 SegmentKind = Literal["title", "heading", "narration", "quote", "cue", "intro", "outro"]
 
@@ -103,6 +104,11 @@ class Script:
     """Voice id → voice, for every voice the script uses."""
     warnings: tuple[str, ...] = ()
     """Plain-English notes for the user (a ``--speaker-voice`` name that matches no speaker)."""
+    notes: tuple[str, ...] = ()
+    """What a reviewer should check, in the JSON's ``warnings`` too: what the article reader
+    repaired (control characters, an impossible date) and each quote whose speaker is a guess
+    (confidence below :data:`~bulletin.quotes.LOW_CONFIDENCE`). The CLI prints the article's
+    repairs itself, and flags the guesses in the ``bulletin script`` table."""
 
     def to_json(self) -> dict[str, Any]:
         """The stable shape other tools read (``score_quotes.py`` among them) and ``bulletin render``
@@ -144,7 +150,7 @@ class Script:
             "neutral": next((s.voice for s in self.segments if s.kind == "quote" and not s.speaker), None),
             "speakers": speakers,
             "segments": segments,
-            "warnings": list(self.warnings),
+            "warnings": list(dict.fromkeys([*self.warnings, *self.notes])),
         }
 
     @property
@@ -154,6 +160,19 @@ class Script:
             if s.speaker and s.speaker not in seen:
                 seen.append(s.speaker)
         return seen
+
+
+def guess_notes(segments: tuple[Segment, ...] | list[Segment]) -> tuple[str, ...]:
+    """One line per quote whose speaker rests on weak evidence, numbered as in the table."""
+    out = []
+    for i, s in enumerate(segments, 1):
+        a = s.attribution
+        if s.kind == "quote" and s.speaker and a is not None and a.low:
+            out.append(
+                f"segment {i}: the speaker {s.speaker!r} is a guess ({a.rule}, confidence {a.confidence:.2f}); "
+                "check it, or set it with bulletin render"
+            )
+    return tuple(out)
 
 
 def date_in_words(date: str, locale: str = "fr-FR") -> str:
@@ -186,15 +205,29 @@ class _Raw:
 def _raw_segments(article: Article, title: str | None, block_offset: int = 0, story: int = 0) -> list[_Raw]:
     """The article as raw segments, before casting."""
     paragraphs = [b.text for b in article.blocks if b.kind == "paragraph"]
-    pieces_per = iter(detect_quotes(paragraphs))
+    detector = QuoteDetector(paragraphs)
+    pieces_per = iter(detector.detect())
+    known = {e.name: e.gender for e in detector.entities.items if e.named and e.kind == "person"}
+    interview = find_interview(article.title, [(b.kind, b.text) for b in article.blocks], known)
     raw: list[_Raw] = []
     if title:
         raw.append(_Raw("title", title, block_offset - 1, story=story))
     for bi, block in enumerate(article.blocks):
         if block.kind == "heading":
-            raw.append(_Raw("heading", block.text, block_offset + bi, story=story))
+            if interview is None or bi not in interview.label_blocks:
+                raw.append(_Raw("heading", block.text, block_offset + bi, story=story))
+            # a speaker line of a transcript is not read: the change of voice says it
             continue
-        for piece in next(pieces_per):
+        pieces = next(pieces_per)
+        turn = interview.turn_at(bi) if interview is not None else None
+        if turn is not None:
+            # an interview turn: the whole paragraph but its label, in its speaker's voice
+            said = block.text[turn.start :].strip()
+            if said:
+                raw.append(_Raw("quote", said, block_offset + bi, turn.speaker, turn.gender,
+                                Attribution("interview", 0.9), story))  # fmt: skip
+            continue
+        for piece in pieces:
             text = piece.text.strip()
             if piece.kind == "quote":
                 speaker = clean_label(piece.speaker) if piece.speaker else None
@@ -274,6 +307,7 @@ def build_script(
         segments=tuple(segments),
         voices=used,
         warnings=warnings,
+        notes=(*article.warnings, *guess_notes(segments)),
     )
 
 
@@ -324,4 +358,5 @@ def build_edition(
         segments=tuple(segments),
         voices=used,
         warnings=warnings,
+        notes=(*(w for a in articles for w in a.warnings), *guess_notes(segments)),
     )

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Which attribution rules fire how often on a gold corpus, and how often they are right.
 
-    python scripts/quote_rules.py ../shared/corpus/dev ../shared/corpus/dev2 [--show]
+    python scripts/quote_rules.py ../shared/corpus/dev ../shared/corpus/dev2 [--show] [--strict]
 
 Builds each article's script in-process (no subprocess per article) and matches its quote
 segments to the gold quotes the way ``shared/tools/score_quotes.py`` does: a segment belongs to a
@@ -10,6 +10,13 @@ quote segments it gave a speaker to, how many of those speakers are right (the g
 one of its alternatives), wrong, or null, and its precision (right / named). ``--show`` prints
 every wrong or null speaker with its gold, to read what failed. Totals use the same measures as
 the scorer (recall, precision, speaker, wrong, unknown) so the two can be compared.
+
+A second table calibrates the confidence: for each band of confidence the rules gave, how many
+speakers were right or wrong, and what a threshold at the band's floor would keep (the speakers
+below :data:`bulletin.quotes.MIN_CONFIDENCE` are null). ``--threshold 0`` keeps every speaker a
+rule found, so the low bands show what the threshold turns into null, and whether it should:
+
+    python scripts/quote_rules.py ../shared/corpus/dev ../shared/corpus/dev2 --threshold 0
 """
 
 from __future__ import annotations
@@ -25,8 +32,11 @@ sys.path.insert(0, str(ROOT))
 
 from bulletin.article import read_article  # noqa: E402
 from bulletin.engines import get_engine  # noqa: E402
+from bulletin.quotes import LOW_CONFIDENCE, MIN_CONFIDENCE  # noqa: E402
 from bulletin.script import build_script  # noqa: E402
 from tests.scoring import TITLES, covered, speaker_ok, words  # noqa: E402
+
+BANDS = (0.9, 0.8, 0.7, 0.6, 0.5, 0.0)
 
 
 def main() -> int:
@@ -39,12 +49,20 @@ def main() -> int:
         help="also print speakers the scorer accepts only because one name contains the other "
         '("Nos soldats" for "un soldat"): not the gold speaker nor one of its alternatives',
     )
+    ap.add_argument("--threshold", type=float, default=None,
+                    help=f"speakers below it are null (default {MIN_CONFIDENCE}); 0 keeps all")  # fmt: skip
     args = ap.parse_args()
+    if args.threshold is not None:
+        from bulletin.quotes import detector
+
+        detector._MIN_CONFIDENCE = args.threshold
     voices = get_engine("espeak").voices("fr-FR")
     fired: Counter[str] = Counter()
     right: Counter[str] = Counter()
     wrong: Counter[str] = Counter()
     null: Counter[str] = Counter()
+    band_right: Counter[float] = Counter()
+    band_wrong: Counter[float] = Counter()
     tot = Counter[str]()
     for path in args.paths:
         for art in sorted(path.glob("*.txt")) if path.is_dir() else [path]:
@@ -65,6 +83,10 @@ def main() -> int:
                     continue
                 tot["tp_seg"] += 1
                 fired[rule] += 1
+                conf = seg.attribution.confidence if seg.attribution else 0.0
+                band = next(b for b in BANDS if conf >= b)
+                if seg.speaker is not None and match.get("speaker") is not None:
+                    (band_right if speaker_ok(seg.speaker, match) else band_wrong)[band] += 1
                 if seg.speaker is None:
                     null[rule] += 1
                     if match.get("speaker") is not None and args.show:
@@ -103,6 +125,14 @@ def main() -> int:
         named = right[rule] + wrong[rule]
         prec = f"{right[rule] / named:.3f}" if named else "-"
         print(f"{rule:15} {n:>8} {right[rule]:>6} {wrong[rule]:>6} {null[rule]:>6} {prec:>9}")
+    from bulletin.quotes import detector as used
+
+    print(f"\n{'confidence':15} {'right':>6} {'wrong':>6} {'precision':>9}   (threshold {used._MIN_CONFIDENCE}, "
+          f"flagged below {LOW_CONFIDENCE})")  # fmt: skip
+    for b in BANDS:
+        n = band_right[b] + band_wrong[b]
+        prec = f"{band_right[b] / n:.3f}" if n else "-"
+        print(f">= {b:<12.2f} {band_right[b]:>6} {band_wrong[b]:>6} {prec:>9}")
     found = tot["found"] or 1
     print(
         f"\nTOTAL recall={tot['found'] / (tot['gold'] or 1):.3f} precision={tot['tp_seg'] / (tot['segs'] or 1):.3f} "

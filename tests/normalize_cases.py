@@ -219,9 +219,31 @@ AGREEMENT: list[Case] = [
     ("fr-FR", "Il a 1 an.", "Il a un an."),
 ]
 
+# Written for issue 22's "Reading" points: a day and month without a year, "ca.", Belgian acronyms.
+READING: list[Case] = [
+    ("fr-FR", "Rendez-vous le 14/03 à Namur.", "Rendez-vous le quatorze mars à Namur."),
+    ("fr-BE", "Du 1/4 au 15/4, le musée ferme.", "Du premier avril au quinze avril, le musée ferme."),
+    ("fr-FR", "Jusqu'au 30/11, les prix baissent.", "Jusqu'au trente novembre, les prix baissent."),
+    ("fr-FR", "mardi 9/12 au soir", "mardi neuf décembre au soir"),
+    ("fr-FR", "le 31/02", "le trente et un sur deux"),
+    ("fr-FR", "les 3/4 du budget", "les trois quarts du budget"),
+    ("fr-FR", "ouvert 24/7", "ouvert vingt-quatre sur sept"),
+    ("fr-FR", "ca. 300 personnes", "environ trois cents personnes"),
+    ("fr-BE", "Il pèse ca. 70 kg.", "Il pèse environ septante kilos."),
+    ("fr-FR", "en ca. deux heures", "en environ deux heures"),
+    ("fr-BE", "Le TEC et la STIB", "Le Tèc et la Stib"),
+    ("fr-BE", "La SNCB et la STIB roulent.", "La S N C B et la Stib roulent."),
+    ("fr-FR", "Le TEC", "Le T E C"),
+]
+
 RANGES: list[Case] = [
     ("fr-FR", "Le taux atteint 60-70 %.", "Le taux atteint soixante à soixante-dix pour cent."),
-    ("fr-FR", "entre 10-15 % des voix", "entre dix à quinze pour cent des voix"),
+    ("fr-FR", "entre 10-15 % des voix", "entre dix et quinze pour cent des voix"),
+    ("fr-FR", "entre 60-70 %", "entre soixante et soixante-dix pour cent"),
+    ("fr-BE", "Entre 70-80 % des élèves", "Entre septante et quatre-vingts pour cent des élèves"),
+    ("fr-FR", "entre 2010-2015", "entre deux mille dix et deux mille quinze"),
+    ("fr-CH", "Il attend entre 3 - 5 jours.", "Il attend entre trois et cinq jours."),
+    ("fr-FR", "de 60-70 %", "de soixante à soixante-dix pour cent"),
     ("fr-FR", "Il faut 2-3 jours.", "Il faut deux à trois jours."),
     ("fr-FR", "les 18-25 ans", "les dix-huit à vingt-cinq ans"),
     ("fr-FR", "de 20-30 km", "de vingt à trente kilomètres"),
@@ -477,4 +499,5 @@ CATEGORIES: dict[str, list[Case]] = {
     "footnotes": FOOTNOTES,
     "acronyms": ACRONYMS,
     "issue_13_item_12": ITEM_12,
+    "issue_22_reading": READING,
 }

@@ -60,7 +60,7 @@ def test_sample_article(tmp_path: Path) -> None:
         "vingt et une nouvelles",
         "cinquante-huit tiret un",
         "L cent vingt-trois tiret quatre",
-        "soixante à soixante-dix pour cent",
+        "entre soixante et soixante-dix pour cent",
         "premiers dossiers",
         "deux milliards d'euros",
         "trois à un",

@@ -102,7 +102,11 @@ def test_inverted_pronoun_follows_gender_over_recency() -> None:
 
 
 def test_pronoun_with_nobody_to_stand_for_gives_no_speaker() -> None:
-    assert speakers("« C'est fini », a-t-elle ajouté en souriant.") == [(None, None, "incise")]
+    # who is unknown, but "elle" settles the gender (issue 22: casting can read it in a woman's voice)
+    assert speakers("« C'est fini », a-t-elle ajouté en souriant.") == [(None, "f", "incise")]
+    # a pronoun that contradicts the person near settles nothing
+    got = speakers("La ministre de l'Économie a présenté le budget.", "« Les comptes sont justes », a-t-il affirmé.")
+    assert got == [(None, None, "incise")]
 
 
 def test_any_verb_with_inverted_pronoun_is_an_incise() -> None:

@@ -88,3 +88,24 @@ def test_timeline_pauses_and_chapters() -> None:
     ch2 = place(untitled, [[1000] * len(seg.sentences) for seg in untitled.segments]).chapters("Ouverture")
     assert [c.title for c in ch2] == ["Ouverture", "Intertitre"]
     assert ch[0].end_ms == ch[1].start_ms and ch[-1].end_ms == tl.duration_ms
+
+
+def test_guesses_and_article_repairs_are_in_the_json_warnings() -> None:
+    """Issue 22: a speaker named on weak evidence is flagged, numbered as in the table; the
+    article reader's repairs (here an impossible date) are in the script's warnings too."""
+    art = parse_text(
+        "title: Essai\ndate: 2019-13-45\n\nLéa Martin a pris la parole devant le conseil.\n\n"
+        "« Nous ne fermerons pas l'école. »\n\n« Elle a déclaré : tout ira bien », écrit Paul Roux.\n"
+    )
+    s = build_script(art, VOICES)
+    doc = s.to_json()
+    assert any("2019-13-45" in w for w in doc["warnings"])
+    guesses = [w for w in doc["warnings"] if "is a guess" in w]
+    assert len(guesses) == 1 and "Léa Martin" in guesses[0]
+    number = int(re.match(r"segment (\d+)", guesses[0])[1])  # type: ignore[index]
+    flagged = s.segments[number - 1]
+    assert flagged.kind == "quote" and flagged.speaker == "Léa Martin"
+    assert flagged.attribution is not None and flagged.attribution.low
+    sure = [x for x in s.segments if x.speaker == "Paul Roux"]
+    assert sure and all(x.attribution is not None and not x.attribution.low for x in sure)
+    assert len(doc["warnings"]) == len(set(doc["warnings"]))

@@ -153,6 +153,7 @@ def script(
     for i, s in enumerate(result.segments, 1):
         text = s.spoken if spoken or not s.text else s.text
         rule = f"{s.attribution.rule} {s.attribution.confidence:.2f}" if s.attribution else ""
+        rule += " (guess: check)" if s.attribution is not None and s.attribution.low else ""
         speaker = s.speaker or ("(unknown)" if s.kind == "quote" else "")
         table.add_row(str(i), s.kind, speaker, rule, s.voice, text)
     Console(width=max(100, Console().width)).print(table)

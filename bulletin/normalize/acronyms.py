@@ -40,6 +40,12 @@ def read_as_words() -> dict[str, str]:
 
 
 @cache
+def _local_words(locale: str) -> dict[str, str]:
+    """Acronyms read as words in one locale only (the ``[fr-BE]`` section: "TEC" → "Tèc")."""
+    return {row[0]: (row[1] if len(row) > 1 else row[0]) for row in table("acronyms.txt", locale)}
+
+
+@cache
 def _caps_words() -> frozenset[str]:
     return frozenset(entries("caps_words.txt"))
 
@@ -50,6 +56,9 @@ def spell(word: str) -> str:
 
 
 def _reading(word: str, locale: str) -> str:
+    local = _local_words(locale)
+    if word in local:
+        return local[word]
     words = read_as_words()
     if word in words:
         return words[word]

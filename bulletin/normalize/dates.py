@@ -35,6 +35,12 @@ def _date(day: int, month: int, year: int | None, locale: str) -> str:
     return out + (f" {cardinal(year, locale)}" if year is not None else "")
 
 
+# "le 14/03", "du 3/4 au 7/4", "lundi 14/03": a day and a month without a year, only after a word
+# that announces a date (elsewhere "3/4" is a fraction and "24/7" a phrase).
+_DAY_WORDS = r"le|du|au|dès|depuis|jusqu'au|jusqu’au|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+_DAY_MONTH = re.compile(rf"(?<![\w'’])((?:{_DAY_WORDS}){SP}+)(\d{{1,2}})/(\d{{1,2}})(?![\d/,.]\d|[\d/])", re.I)
+
+
 def read_dates(text: str, locale: str) -> str:
     """``12-03-2020``, ``12/03/2020``, ``12.03.2020`` → "douze mars deux mille vingt"; ISO too."""
 
@@ -64,6 +70,12 @@ def read_dates(text: str, locale: str) -> str:
         return " barre oblique ".join(cardinal_str(p, locale) for p in parts)
 
     text = re.sub(r"(?<![\d/.,])(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?![\d/])", numeric, text)
+
+    def day_month(m: re.Match[str]) -> str:
+        day, month = int(m[2]), int(m[3])
+        return m[1] + _date(day, month, None, locale) if _valid(day, month, None) else m[0]
+
+    text = _DAY_MONTH.sub(day_month, text)
     text = re.sub(r"(?<![\d.,-])(\d{1,2})-(\d{1,2})-(\d{4})(?![\d-])", numeric, text)
     text = re.sub(r"(?<![\d.,])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.])", numeric, text)
     # 1er janvier, 1er mai 2020: the day of the month is "premier"

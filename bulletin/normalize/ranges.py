@@ -4,7 +4,8 @@
   letter ("L. 123-4", "R123-4"): "article 58-1" → "article cinquante-huit tiret un",
   "Article L. 123-4" → "Article L cent vingt-trois tiret quatre".
 * Any other "N-M" is a range or a score, both said with "à": "60-70 %" → "60 à 70 %" (the
-  percent rule then reads it), "2009-2016", "10-15 ans", "3-1". Dates (12-03-2020) are read
+  percent rule then reads it), "2009-2016", "10-15 ans", "3-1"; after "entre" it is "et":
+  "entre 60-70 %" → "entre 60 et 70 %". Dates (12-03-2020) are read
   before this rule, so their hyphens are gone.
 """
 
@@ -49,7 +50,12 @@ def read_references(text: str, locale: str) -> str:
 _RANGE = re.compile(rf"(?<![\w.,‑–-])((?:{NUM})(?:,\d+)?){SP}?[-–‑]{SP}?(?=(?:{NUM})(?:,\d+)?(?![\w‑–-]|,\d|\.\d))")
 
 
+# "entre 60-70 %": French says "entre … et …", never "entre … à …".
+_ENTRE = re.compile(rf"(\b[Ee]ntre{SP}+)((?:{NUM})(?:,\d+)?){SP}?[-–‑]{SP}?(?=(?:{NUM})(?:,\d+)?(?![\w‑–-]|,\d|\.\d))")
+
+
 def mark_ranges(text: str, locale: str) -> str:
     """Ranges: "60-70 %" → "60 à 70 %", "2009-2016" → "2009 à 2016": both ends keep their digits, so the
-    money, percent and unit rules read them with their unit."""
+    money, percent and unit rules read them with their unit. After "entre" the range is "entre 60 et 70 %"."""
+    text = _ENTRE.sub(r"\1\2 et ", text)
     return _RANGE.sub(r"\1 à ", text)

@@ -15,7 +15,11 @@ phrase into a speaker. The rules, by the name the script's JSON reports:
 ``block_dash``     a block quote followed by a ``— Prénom Nom, fonction`` line;
 ``continuation``   no clause: the quote continues the quote just before it;
 ``salience``       no clause: the subject of the sentence just before, when it reported speech;
-``interview``      interview turns marked by dashes.
+                   or, for a quote opening its paragraph, the person the paragraph before
+                   presented speaking or addressing an audience (``X a pris la parole.``);
+``cataphora``      no clause before: the sentence right after names the speaker (``« … » C'est par
+                   ces mots que X a ouvert son discours.``);
+``interview``      interview turns (dashes, Q.-/R.-, speaker lines: :mod:`.interview`).
 """
 
 from __future__ import annotations
@@ -25,8 +29,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .lexicon import lexicon
-from .mentions import NP, Context, apposition, is_function_word, is_speech_form, parse_np
+from .mentions import ANAPHORS, NP, Context, apposition, is_function_word, is_speech_form, parse_np
 from .tokens import Token, tokenize
+
+MIN_CONFIDENCE = 0.5
+"""Below this a speaker is a guess and the quote is read in the neutral voice (speaker null).
+Calibrated with ``scripts/quote_rules.py --buckets`` on dev and dev2, where every speaker named
+at 0.55 or more is right, and on the test sentences of tests/test_quotes_confidence.py, where
+the guesses the rules must refuse (a pronoun that only reaches a place or an object, a
+continuation of an unknown speaker) score 0.4 or 0."""
+
+LOW_CONFIDENCE = 0.7
+"""Speakers named below this (a pronoun with a close rival, a quote with no clause given to the
+person the paragraph before presented speaking) are flagged in the script's warnings and table."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +52,11 @@ class Attribution:
     """The named rule that settled it (``incise``, ``colon_frame``, …; ``none`` when nothing did)."""
     confidence: float
     """0–1: how sure the rule is of the speaker (0 when the speaker is unknown)."""
+
+    @property
+    def low(self) -> bool:
+        """A speaker was named, but on weak evidence: the script flags it for a human to check."""
+        return 0.0 < self.confidence < LOW_CONFIDENCE
 
 
 @dataclass(frozen=True)
@@ -110,6 +130,9 @@ def skip_adverbials(tokens: Sequence[Token], k: int) -> int:
     return k
 
 
+_PARTICIPLE_ENDS = ("é", "ée", "és", "ées", "u", "ue", "us", "ues", "i", "ie", "is", "ies")
+
+
 def _verbish(tokens: Sequence[Token], k: int) -> bool:
     """A speech-verb form used as a verb (not a noun after a determiner: ``le juge``)."""
     if not is_speech_form(tokens[k]):
@@ -117,6 +140,8 @@ def _verbish(tokens: Sequence[Token], k: int) -> bool:
     prev = tokens[k - 1].low if k > 0 else ""
     if prev in ("de", "d'", "d’", "à") and tokens[k].low == lexicon().speech_forms[tokens[k].low]:
         return True  # an infinitive: "de demander", "à préciser"
+    if prev in ("le", "la", "les") and tokens[k].low.endswith(_PARTICIPLE_ENDS):
+        return False  # "le prévenu", "la déclarée": a clitic is never right before a participle
     return prev not in lexicon().word_class("determiners") or prev in ("le", "la", "l'", "l’", "les", "leur", "en")
 
 
@@ -219,6 +244,10 @@ def subject_after(
     """The inverted subject after a verb: ``… a expliqué à l'AFP Gilles-Éric Séralini, professeur``."""
     n = len(tokens)
     for _ in range(4):
+        if k < n and tokens[k].low in ("ce", "cette"):
+            np0 = parse_np(tokens, k, source, ctx, quotes=quotes)
+            if np0 is not None and np0.kind == "pronoun":
+                return np0, None, np0.end  # "ce dernier" before "dernier" is read as a time word
         k = skip_adverbials(tokens, k)
         if k >= n:
             return None
@@ -230,7 +259,13 @@ def subject_after(
             k = c + 1
             continue
         np = parse_np(tokens, k, source, ctx, quotes=quotes)
-        if np is not None and np.kind != "pronoun" and tokens[k].low not in lexicon().word_class("prepositions"):
+        # a pronoun may stand after the verb only as an anaphor: "ce dernier", "l'intéressée"
+        anaphor = np is not None and np.kind == "pronoun" and (np.end - np.start > 1 or np.head in ANAPHORS)
+        if (
+            np is not None
+            and (np.kind != "pronoun" or anaphor)
+            and tokens[k].low not in lexicon().word_class("prepositions")
+        ):
             app, end = apposition(tokens, np, source, ctx, quotes)
             return np, app, end
         j = _skip_pp(tokens, k, source, ctx)
@@ -270,8 +305,8 @@ def incise(
     if subj is None:
         return None
     np, app, end = subj
-    if not np.is_speaker and not (app is not None and app.is_speaker):
-        return None
+    if not np.is_speaker and not (app is not None and app.is_speaker) and np.kind != "pronoun":
+        return None  # (a pronoun here is an anaphor: "a précisé ce dernier", "l'intéressé")
     return Cue(np, end, app)
 
 
@@ -429,6 +464,12 @@ def main_subject_start(
             participles.append(t)
         k = c + 1
     return k, participles
+
+
+def addresses(tokens: Sequence[Token], a: int, b: int) -> bool:
+    """True when ``tokens[a:b]`` holds an act of addressing an audience (``s'adresser à``,
+    ``prendre la parole``, ``un discours``, ``devant la presse``: grammar.txt's list)."""
+    return any(_phrase_at(tokens, k, "addressing_phrases") > k for k in range(a, b))
 
 
 def find_speech_verb(tokens: Sequence[Token], a: int, b: int) -> int:

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .attribution import (
+    MIN_CONFIDENCE,
     Attribution,
     Cue,
+    addresses,
     find_speech_verb,
     incise,
     incise_after_text,
@@ -29,7 +31,7 @@ from .attribution import (
     subject_before,
     verb_group_start,
 )
-from .lexicon import Gender, lexicon
+from .lexicon import Gender, first_names, fold, lexicon
 from .mentions import NP, Context, Entities, Entity, apposition, clean_label, is_function_word, name_run, parse_np
 from .pronouns import Salience
 from .spans import DASHES, QUOTE_CHARS, Span, classify, editorial_inserts, find_spans, words
@@ -37,8 +39,10 @@ from .tokens import Token, tokenize, tokenize_masked
 
 PieceKind = Literal["narration", "quote"]
 
-_MIN_CONFIDENCE = 0.5  # below this a speaker is a guess: the quote is read in the neutral voice
+_MIN_CONFIDENCE = MIN_CONFIDENCE
 _SENT_END = ".!?…"
+# Speech verbs whose subject makes someone else speak: the words that follow are the answer.
+_ELICITING = frozenset({"interroger", "questionner", "auditionner", "entendre", "sonder"})
 
 
 @dataclass(frozen=True)
@@ -69,13 +73,31 @@ def _unchained(tokens: Sequence[Token]) -> Sequence[Token]:
     k = len(tokens)
     if k and tokens[k - 1].is_punct(":"):
         k -= 1
+    # "…, avant de poursuivre en français :", "puis d'ajouter, plus bas :": a short complement
+    # after the verb (a preposition and a few words, or an adverb) changes nothing
+    for back in range(1, 5):
+        j = k - back
+        if j < 2 or tokens[j].kind != "word":
+            break
+        if lexicon().speech_forms.get(tokens[j - 1].low) and tokens[j].low in lexicon().word_class("prepositions"):
+            if all(t.is_punct(",") or t.kind == "word" for t in tokens[j:k]):
+                k = j
+            break
+    while k and tokens[k - 1].is_punct(","):
+        k -= 1
     if (
         k >= 2
         and tokens[k - 1].low in lexicon().speech_forms
         and tokens[k - 2].low in ("de", "d'", "d’")
         and (k == 2 or tokens[k - 3].low in ("avant", "puis", "et", "pour", ","))
     ):
-        return tokens[: max(0, k - 3)]
+        tokens = tokens[: max(0, k - 3)]
+    # "…, a-t-il lancé en anglais, avant de …": the incise's own complement, up to its comma
+    preps = lexicon().word_class("prepositions")
+    if tokens and tokens[0].low in preps:
+        c = next((m for m, t in enumerate(tokens) if t.kind != "word"), len(tokens))
+        if c <= 4 and all(t.is_punct(",") for t in tokens[c:]):
+            return tokens[c:]
     return tokens
 
 
@@ -125,9 +147,12 @@ class QuoteDetector:
         self.salience = Salience()
         self.sentence_base = 0
         self.attribution_lines: set[int] = set()
-        self.last_run: tuple[Entity | None, int, int] | None = None  # speaker, block, token after its cue
+        self.last_run: tuple[Entity | None, int, int, float] | None = None
+        """The last run's speaker, block, the token after its cue, and its confidence."""
         self.last_subject: tuple[Entity, int, int, bool] | None = None  # entity, block, sentence, speech verb
         self.last_speaker: tuple[Entity, int] | None = None
+        self.null_gender: Gender | None = None
+        """The gender an unresolved pronoun cue settles for the run being resolved."""
         self.owned: dict[tuple[str, int], Entity] = {}  # (head, owner) → "le cabinet du ministre"
 
     # --- article-wide pre-passes ------------------------------------------------------------
@@ -188,6 +213,20 @@ class QuoteDetector:
         e: Entity | None = None
         if np.kind == "pronoun" or np.kind == "thing":
             return None
+        if (
+            np.kind == "org"
+            and np.head
+            and app is not None
+            and app.kind in ("person", "name")
+            and app.name
+            and (app.title or fold(app.name.split()[0]) in first_names())
+        ):
+            # "Le patron de Fluxys, Pascal De Buck,": an apposed person's name beats the
+            # description it is apposed to, whatever that description was read as.
+            e = ents.named(clean_label(app.name), "person", recent)
+            if app.title and app.gender:
+                e.vote(app.gender, 2.0)
+            return e
         if np.name and np.kind in ("person", "name", "org"):
             kind = "org" if np.kind == "org" and not np.head else ("org" if np.kind == "org" else "person")
             if np.kind == "person" and np.head and np.head in lexicon().organisations:
@@ -201,6 +240,8 @@ class QuoteDetector:
             if np.title and np.gender:
                 e.vote(np.gender, 2.0)
         elif np.kind in ("role", "group", "org"):
+            if app is None and ents.ambiguous(np):
+                return None  # a role two people hold: null, not a guess
             if app is not None and app.name and app.kind in ("person", "name"):
                 e = ents.named(clean_label(app.name), "person", recent)
                 ents.add_role(e, np)
@@ -210,8 +251,13 @@ class QuoteDetector:
                     ents.add_role(e, app)
                 return e
             holder = ents.holder(np, recent) if np.definite else None
+            if holder is None:
+                holder = ents.periphrasis(np, recent)
             if holder is not None:
                 e = holder
+                if np.gender is not None and e.kind == "person":
+                    # "la ministre" said of her settles what "le ministre bruxellois, Elke X" left open
+                    e.vote(np.gender, 1.0 if np.gender == "f" else 0.5)
             elif (
                 allow_anaphora
                 and np.definite
@@ -226,6 +272,18 @@ class QuoteDetector:
                 if prev.named and prev.kind == "person" and (np.gender is None or pg is None or pg == np.gender):
                     e = prev
                     ents.add_role(e, np)
+            if (
+                e is None
+                and np.kind == "org"
+                and np.definite
+                and not np.plural
+                and not np.complement
+                and np.head in lexicon().word_class("generic_organisations")
+            ):
+                # "« … », indique l'agence": the organisation just named, when one is near
+                near = [x for x in recent[:3] if x.kind == "org" and x.named and not x.plural]
+                if near:
+                    e = near[0]
             if e is None and np.owner is not None and np.owner.is_speaker and np.head:
                 # "le cabinet du ministre" and "le cabinet de M. Le Roux" are one speaker when
                 # the minister is M. Le Roux
@@ -347,7 +405,10 @@ class QuoteDetector:
                 if second is not None:
                     self.salience.add(second, sent, "subject")
                     end = end2
-        speech = find_speech_verb(tokens, end, e) >= 0
+        v = find_speech_verb(tokens, end, e)
+        if v >= 0 and lexicon().speech_forms.get(tokens[v].low) in _ELICITING and tokens[v - 1].low != "été":
+            v = -1  # "Le juge a interrogé le prévenu." then « … »: the answer is the prévenu's
+        speech = v >= 0 or addresses(tokens, s, e)
         self.last_subject = (subject, bi, sent, speech)
         return end
 
@@ -379,17 +440,63 @@ class QuoteDetector:
         gender agrees (the paragraph's salient speaker)."""
         if not np.definite or np.plural or np.kind != "role" or np.name or self.last_subject is None:
             return None
+        if np.text.split()[0].lower() in ("son", "sa", "ses", "leur", "leurs"):
+            return None  # "a précisé son porte-parole": someone else than the one it belongs to
         ent, sblock, ssent, speech = self.last_subject
-        if not speech or sblock != block or sentence - ssent > 1 or not ent.named or ent.kind != "person":
+        near = (sblock == block and sentence - ssent <= 1) or (sblock == block - 1 and sentence - ssent <= 3)
+        if not speech or not near or not ent.named or ent.kind != "person":
             return None
         if np.gender is not None and ent.gender is not None and np.gender != ent.gender and ent.settled:
+            return None
+        if np.complement and any(h == np.head and c and c != np.complement for h, c in ent.roles):
+            return None  # the government's spokesman is not "le porte-parole de la police"
+        # a paragraph later, "la cheffe du DFJP" may be someone new: a role with a complement is
+        # taken as her only when it is a woman's marked role and the text settled she is one
+        if sblock != block and np.complement and not (np.gender == "f" and ent.gender == "f" and ent.settled):
             return None
         if self.entities.holder(np, self.salience.recent()) not in (None, ent):
             return None
         return ent
 
+    def _last_mentioned(self, gender: Gender | None, sentence: int) -> tuple[Entity | None, float]:
+        """``ce dernier`` / ``celle-ci``: the person of that gender mentioned last, a sentence or
+        two back (not the subject: that is what the phrase is for)."""
+        for m in reversed(self.salience.mentions):
+            if sentence - m.sentence > 2:
+                break
+            e = m.entity
+            if e.kind == "person" and not e.plural and e.gender == gender:
+                return e, 0.75  # (a gender the text did not settle proves nothing: "à Namur")
+        return None, 0.0
+
+    def _described_subject(self, np: NP, sentence: int) -> Entity | None:
+        """``Geir Pedersen a rencontré les délégations. « … », a ajouté le diplomate norvégien``:
+        a bare definite role nobody holds, in an incise, is the named person who was the subject
+        just before (this paragraph or the one before) when no one has spoken since and the
+        gender agrees. A guess (0.65, flagged): journalists vary descriptions of who they follow."""
+        if np.kind != "role" or not np.definite or np.plural or np.name or np.complement or self.last_subject is None:
+            return None
+        if np.text.split()[0].lower() in ("son", "sa", "ses", "leur", "leurs"):
+            return None  # "son complice" is someone else than the one it belongs to
+        if self.entities.holders(np):
+            return None
+        ent, sblock, _, _ = self.last_subject
+        block = self._block_of(sentence)
+        if not ent.named or ent.kind != "person" or sblock not in (block, block - 1):
+            return None
+        if self.last_speaker is not None and self.last_speaker[0] is not ent and self.last_speaker[1] >= sblock:
+            return None  # someone else spoke since: "le diplomate" could be either
+        if np.gender is not None and ent.gender is not None and np.gender != ent.gender:
+            return None
+        ranked = self.salience.scores(np.gender, False, sentence)
+        if not ranked or ranked[0][1] is not ent or (len(ranked) > 1 and ranked[0][0] - ranked[1][0] < 0.75):
+            return None  # "pour Obama, … », dénonce le Président-candidat": another is as salient
+        return ent
+
     def _from_cue(self, cue: Cue, sentence: int, anaphora: bool = True) -> tuple[Entity | None, float]:
         np = cue.np
+        if np.kind == "pronoun" and np.head in ("dernier", "dernière"):
+            return self._last_mentioned(np.gender, sentence)
         if np.kind == "pronoun":
             if np.head not in ("il", "elle", "ils", "elles"):
                 return None, 0.0
@@ -401,6 +508,10 @@ class QuoteDetector:
         if reporter is not None:
             self.entities.add_role(reporter, np)
             return reporter, 0.75
+        described = self._described_subject(np, sentence) if anaphora and cue.app is None else None
+        if described is not None:
+            self.entities.add_role(described, np)
+            return described, 0.65
         ent = self._entity(np, cue.app, allow_anaphora=anaphora)
         if ent is None:
             return None, 0.0
@@ -425,6 +536,16 @@ class QuoteDetector:
             if ent is not None:
                 return ent, min(conf, 0.85), "selon_colon"
         v = find_speech_verb(tokens, a, b)
+        if (
+            v >= 0
+            and v - a == 2
+            and tokens[a].low == "et"
+            and tokens[a + 1].low in ("d'", "d’", "de")
+            and self.last_subject is not None
+            and self.last_subject[1] == bi
+        ):
+            # "Et d'ajouter : « … »": the narrative infinitive keeps the sentence before's subject
+            return self.last_subject[0], 0.8, "colon_frame"
         k0, _ = main_subject_start(tokens, a, b, text, self.ctx)
         if v >= 0:
             g = verb_group_start(tokens, a, v)
@@ -508,16 +629,26 @@ class QuoteDetector:
         return ent, 0.9
 
     def _inner_incises(self, text: str, s: Span) -> list[tuple[int, int, Cue]]:
-        """``« Moi, dit-il, je … »``: incises between commas inside a quote (ranges to cut)."""
+        """``« Moi, dit-il, je … »``, ``« Nous sommes prêts, a déclaré X. Les moyens … »``: incises
+        inside a quote, between commas or closing a sentence the quote goes on after (ranges to cut)."""
         tokens = tokenize(text, s.inner_start, s.inner_end)
+        speech = lexicon().speech_forms
+        aux = lexicon().word_class("auxiliaries")
         out = []
+        n = len(tokens)
         for k, t in enumerate(tokens):
-            if not t.is_punct(",") or k + 1 >= len(tokens):
+            if not t.is_punct(",") or k + 1 >= n:
                 continue
             cue = incise(tokens, k + 1, text, self.ctx)
-            if cue is None or cue.end >= len(tokens) or not tokens[cue.end].is_punct(","):
+            if cue is None or cue.end >= n:
                 continue
-            if cue.np.kind != "pronoun" and not (k + 1 < len(tokens) and lexicon().speech_forms.get(tokens[k + 1].low)):
+            closes = tokens[cue.end].is_punct(".") and cue.end + 1 < n and tokens[cue.end + 1].is_cap
+            if not tokens[cue.end].is_punct(",") and not closes:
+                continue
+            verb = speech.get(tokens[k + 1].low) or (
+                tokens[k + 1].low in aux and k + 2 < n and speech.get(tokens[k + 2].low)
+            )  # "dit X", "a déclaré X": a speech verb opens the incise
+            if cue.np.kind != "pronoun" and not verb:
                 continue
             out.append((tokens[k + 1].start, tokens[cue.end].end, cue))
         return out
@@ -536,10 +667,23 @@ class QuoteDetector:
         ]
         for k in [last_q, *inner_quotes]:
             cue = incise(tokens, k + 1, text, self.ctx, quotes)
+            if cue is not None and cue.np.kind == "pronoun" and cue.np.head == "on":
+                # "« … », peut-on lire dans le communiqué du ministère": the carrier's owner
+                stop = next((m for m in range(cue.end, len(tokens)) if tokens[m].is_punct(_SENT_END)), len(tokens))
+                ent, conf, _ = self._impersonal(tokens, text, quotes, cue.end, stop, sent)
+                return ent, conf, "incise", (stop if ent is not None else cue.end)
             if cue is not None:
                 ent, conf = self._from_cue(cue, sent)
                 end = cue.end if k == last_q else last_q + 1
                 if ent is None:
+                    # "« … », a-t-elle ajouté" with no one to resolve to: who is unknown, but
+                    # not her gender (casting may use it for the neutral voice)
+                    if cue.np.kind == "pronoun" and cue.np.head in ("il", "elle"):
+                        said: Gender = "f" if cue.np.head == "elle" else "m"
+                        other = "m" if said == "f" else "f"
+                        # unless the pronoun contradicts the person near ("la ministre … a-t-il")
+                        if other not in self.salience.near_genders:
+                            self.null_gender = said
                     return None, conf, "incise", end
                 return ent, conf, "incise", end
         # 1b. an incise closing the sentence after an aside: "« … », y compris X, commente Y."
@@ -556,11 +700,19 @@ class QuoteDetector:
                     if ent is not None:
                         return ent, min(conf, 0.8), "incise", cue.end
             k += 1
-        # 2. a clause before a colon
+        # 2. a clause before a colon, in the quote's paragraph or closing the one before
         if not run.spans[0].continues_before:
             ent, conf, rule = self._colon(run.first_block, run.first_token)
             if rule:
                 return ent, conf, rule, last_q + 1
+            fb = run.first_block
+            prev_tokens = self.tokens_per[fb - 1] if fb > 0 else []
+            opens = all(t.kind == "punct" for t in self.tokens_per[fb][: run.first_token])
+            if opens and prev_tokens and prev_tokens[-1].is_punct(":"):
+                # "La blogueuse X a écrit :" then the quote as its own paragraph
+                ent, conf, rule = self._colon(fb - 1, len(prev_tokens))
+                if rule:
+                    return ent, conf, rule, last_q + 1
         # 3. a block quote and a "— Name" line
         ent, conf = self._block_dash(bi, run)
         if ent is not None:
@@ -574,7 +726,7 @@ class QuoteDetector:
         # 5. no clause: the quote it continues, or the subject that just reported speech
         if self.last_run is not None:
             # only punctuation between the previous quote's attribution and this quote
-            prev, pblock, pend = self.last_run
+            prev, pblock, pend, pconf = self.last_run
             fb, ft = run.first_block, run.first_token
             if pblock == fb:
                 ends = [k for k in self.starts_per[fb] if k >= pend]
@@ -587,13 +739,64 @@ class QuoteDetector:
             else:
                 between = [Token("x", 0, 0, "word")]
             if all(t.kind == "punct" for t in between):
-                conf = (0.8 if pblock == fb else 0.7) if prev is not None else 0.0
+                # a continuation is never surer than the quote it continues
+                conf = min(pconf, 0.8 if pblock == fb else 0.7) if prev is not None else 0.0
                 return prev, conf, "continuation", last_q + 1
         if self.last_subject is not None:
             ent, sblock, ssent, speech = self.last_subject
-            if sblock == run.first_block and self._sentence_of(run.first_block, run.first_token) - ssent <= 1:
+            fb = run.first_block
+            if sblock == fb and self._sentence_of(fb, run.first_token) - ssent <= 1:
                 return ent, 0.65 if speech else 0.45, "salience", last_q + 1
+            opens = all(t.kind == "punct" for t in self.tokens_per[fb][: run.first_token])
+            quiet = self.last_run is None or self.last_run[1] < sblock or self.last_run[0] is ent
+            if (
+                speech
+                and opens
+                and quiet
+                and sblock == fb - 1
+                and ssent >= self._base(fb) - 3  # one of the last two sentences of that paragraph
+                and ent.kind == "person"
+                and not ent.plural
+            ):
+                # "X a salué l'équipe avant de s'adresser à la presse." then « … »: the person
+                # just presented speaking or addressing an audience says it.
+                return ent, 0.6, "salience", last_q + 1
+        ent = self._cataphora(run)
+        if ent is not None:
+            return ent, 0.8, "cataphora", last_q + 1
         return None, 0.0, "none", last_q + 1
+
+    def _cataphora(self, run: _Run) -> Entity | None:
+        """``« … » C'est par ces mots que X a ouvert son discours.``: the sentence right after
+        the quote (in its paragraph, or opening the next one) names who said it."""
+        bi = run.block
+        tokens = self.tokens_per[bi][run.last_token + 1 :]
+        block = bi
+        if not any(t.kind == "word" for t in tokens):
+            if bi + 1 >= len(self.paragraphs):
+                return None
+            block = bi + 1
+            tokens = self.tokens_per[block]
+        k = next((m for m, t in enumerate(tokens) if t.kind != "punct"), len(tokens))
+        if k + 2 >= len(tokens) or tokens[k].low not in ("c'", "c’") or tokens[k + 1].low != "est":
+            return None
+        frame = {"par", "en", "avec", "sur", "ainsi", "ces", "ce", "cette", "de", "mots", "termes", "phrase",
+                 "propos", "paroles", "formule"}  # fmt: skip
+        j = k + 2
+        while j < len(tokens) and j < k + 8 and tokens[j].low in frame:
+            j += 1
+        if j == k + 2 or j + 1 >= len(tokens) or tokens[j].low not in ("que", "qu'", "qu’"):
+            return None
+        np = parse_np(tokens, j + 1, self.paragraphs[block], self.ctx, quotes=self.quotes_per[block])
+        if np is None or not np.is_speaker or np.kind == "pronoun":
+            return None
+        app, _ = apposition(tokens, np, self.paragraphs[block], self.ctx, self.quotes_per[block])
+        return self._entity(np, app)
+
+    def _base(self, block: int) -> int:
+        """The global number of the first sentence of ``block``."""
+        self._block_of(0)  # fills the cumulative counts
+        return self._bases[block - 1] if block > 0 else 0
 
     # --- the pass -----------------------------------------------------------------------------
 
@@ -649,18 +852,19 @@ class QuoteDetector:
                     pending = run
                     cursor = len(tokens)
                     break
+                self.null_gender = None
                 ent, conf, rule, end = self._resolve(run)
                 speaker = ent if ent is not None and conf >= _MIN_CONFIDENCE else None
                 for s in run.spans:
                     s.speaker = speaker.name if speaker is not None else None
-                    s.gender = speaker.gender if speaker is not None else None
+                    s.gender = speaker.gender if speaker is not None else self.null_gender
                     s.rule = rule
                     s.confidence = round(conf if speaker is not None else 0.0, 2)
                 sent = self._sentence_of(bi, run.last_token)
                 if speaker is not None:
                     self.salience.add(speaker, sent, "speaker")
                     self.last_speaker = (speaker, bi)
-                self.last_run = (speaker, bi, end)
+                self.last_run = (speaker, bi, end, conf if speaker is not None else 0.0)
                 cursor = end
             if pending is None or pending.block != bi:
                 self._record(bi, cursor, len(tokens))

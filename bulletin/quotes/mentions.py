@@ -33,7 +33,7 @@ _ADJ_SUFFIX = re.compile(
     r"(?:ain|aine|ains|aines|ien|ienne|iens|iennes|ais|aise|aises|al|ale|aux|ales|el|elle|els|elles|ique|iques|"
     r"iste|istes|if|ive|ifs|ives|eux|euse|euses|aire|aires|ois|oise|oises|in|ine|ins|ines|an|ane|ans|anes|"
     r"ène|ènes|ier|ière|iers|ières|é|ée|és|ées|ant|ante|ants|antes|ente|entes|oint|ointe|ard|arde|"
-    r"esque|ote|otes|ite|ites|on|onne|ons|onnes|ique)$"
+    r"esque|ote|otes|ite|ites|on|onne|ons|onnes|ique|éen|éenne|éens|éennes)$"
 )
 _ACRONYM = re.compile(r"^[A-ZÀ-Þ][A-ZÀ-Þ0-9&\-]+$")
 _NOT_DET = frozenset({"de", "d'", "d’", "du", "au", "aux"})
@@ -128,6 +128,7 @@ def name_run(tokens: Sequence[Token], i: int, ctx: Context, initial: bool = Fals
                 caps
                 and j + 1 < n
                 and tokens[j + 1].is_cap
+                and t.low not in particles  # "Alaa Abd El-Fattah": Abd is part of the name
                 and fold(t.text) in first_names()
                 and fold(tokens[j - 1].text) not in first_names()
             ):
@@ -139,6 +140,17 @@ def name_run(tokens: Sequence[Token], i: int, ctx: Context, initial: bool = Fals
             last = j
             continue
         nxt = tokens[j + 1] if j + 1 < n else None
+        if (
+            caps
+            and t.kind == "word"
+            and t.low in particles
+            and nxt is not None
+            and nxt.low in particles
+            and j + 2 < n
+            and tokens[j + 2].is_cap
+        ):
+            j += 2  # two particles: "Ursula von der Leyen", "Vasco da Gama" has one
+            continue
         if (
             t.kind == "word"
             and (t.low in particles or t.low.rstrip("-") in particles)
@@ -157,6 +169,8 @@ def name_run(tokens: Sequence[Token], i: int, ctx: Context, initial: bool = Fals
     if initial and caps == 1 and last - i == 1:
         word = tokens[i].text
         low = tokens[i].low
+        if word.startswith("@"):
+            return last  # a handle is a name wherever it stands
         if (
             not ctx.known_name(word)
             or is_function_word(tokens[i])
@@ -262,7 +276,9 @@ def _complement(tokens: Sequence[Token], i: int, source: str, ctx: Context, dept
         else None
     )
     if inner is not None and tokens[i].low in ("du", "des") and not inner.definite:
-        inner = replace(inner, definite=True)  # "du ministre" is "de le ministre"
+        # "du ministre" is "de le ministre": the phrase is "le ministre"
+        det_word = "le " if tokens[i].low == "du" else "les "
+        inner = replace(inner, definite=True, text=det_word + inner.text if inner.kind == "org" else inner.text)
     end2, _, _ = _complement(tokens, end, source, ctx, depth + 1)
     return end2, inner, head
 
@@ -288,6 +304,27 @@ def _apposed_quote_name(tokens: Sequence[Token], i: int, quotes: dict[int, str] 
     return ""
 
 
+ANAPHORS = frozenset({"dernier", "dernière", "il", "elle"})
+"""Heads of the anaphoric phrases :func:`_anaphor` reads: ``ce dernier`` and ``celui-ci`` name
+the last person mentioned (head ``dernier``/``dernière``); ``l'intéressé(e)`` the person the
+story follows (read as ``il``/``elle``)."""
+
+
+def _anaphor(tokens: Sequence[Token], i: int) -> tuple[str, Gender, int] | None:
+    """``ce dernier``, ``cette dernière``, ``celui-ci``, ``celle-ci``, ``l'intéressé(e)`` at ``i``:
+    the head the detector resolves, the gender, the index after."""
+    n = len(tokens)
+    low = tokens[i].low
+    nxt = tokens[i + 1].low if i + 1 < n else ""
+    if low in ("ce", "cette") and nxt in ("dernier", "dernière"):
+        return nxt, ("f" if nxt == "dernière" else "m"), i + 2
+    if low in ("celui-ci", "celle-ci"):
+        return ("dernière", "f", i + 1) if low == "celle-ci" else ("dernier", "m", i + 1)
+    if low in ("l'", "l’") and nxt in ("intéressé", "intéressée"):
+        return ("elle", "f", i + 2) if nxt == "intéressée" else ("il", "m", i + 2)
+    return None
+
+
 def parse_np(
     tokens: Sequence[Token],
     i: int,
@@ -309,6 +346,10 @@ def parse_np(
         return None
     lx = lexicon()
     t = tokens[i]
+    anaphor = _anaphor(tokens, i)
+    if anaphor is not None:
+        a_head, a_gender, a_end = anaphor
+        return NP(i, a_end, "pronoun", _text(tokens, source, i, a_end), head=a_head, gender=a_gender)
     if t.kind == "enclitic" or (t.kind == "word" and t.low in lx.word_class("pronouns")):
         return NP(i, i + 1, "pronoun", t.text, head=t.low, gender=lx.genders.get(t.low), plural=t.low.endswith("s"))
     title = title_at(tokens, i)
@@ -380,10 +421,17 @@ def parse_np(
         name = text[0].lower() + text[1:] if tokens[i].text in ("La", "Le", "Les", "L'", "L’") else text
         return NP(i, end, "org", text, head=h.low, name=name, gender=gender, definite=definite)
     role = _role(h.low)
-    if h.kind != "word" or is_function_word(h) or (h.low in lx.speech_forms and role is None):
-        return None  # ("le conseiller" is a noun although "conseiller" is a verb too)
+    verb_only = h.low in lx.speech_forms and role is None and h.low not in lx.carriers
+    if h.kind != "word" or is_function_word(h) or verb_only:
+        return None  # ("le conseiller", "le communiqué" are nouns although verbs too)
     head = h.low
+    if head == "ministre" and k > i and tokens[k - 1].low in ("premier", "première"):
+        # "le Premier ministre" is another office than "le ministre": "le ministre" never names him
+        role, head = "premier-ministre", "premier-ministre"
     end = k + 1
+    if head in ("vice-premier", "vice-première") and k + 1 < n and tokens[k + 1].low == "ministre":
+        role = head = head + "-ministre"  # "la vice-Première ministre": one role in two words
+        end = k + 2
     kind2: NPKind
     info = lx.roles.get(role) if role else None
     if role is not None and info is not None:
@@ -400,7 +448,7 @@ def parse_np(
         kind2 = "carrier"
     else:
         kind2 = "thing"
-    if det is None and kind2 not in ("role", "group"):
+    if det is None and kind2 not in ("role", "group") and not (bare and kind2 == "org" and depth > 0):
         return None
     # Post-modifiers: adjectives, further role nouns (chef animateur, journaliste et commentateur
     # sportif), a capitalised label (la page Twitter officielle).
@@ -455,9 +503,11 @@ def apposition(
     after it (after the closing comma when there is one). ``(None, np.end)`` when nothing does."""
     n = len(tokens)
     i = np.end
-    if i < n and tokens[i].low in ("en", "à", "au", "aux", "chez", "auprès", "pour") and np.kind in ("role", "org"):
-        # "l'ambassadeur de France en Afghanistan, Bernard Bajolet": a short place or domain
-        c = next((m for m in range(i + 1, min(n, i + 6)) if tokens[m].kind == "punct"), None)
+    continued = ("en", "à", "au", "aux", "chez", "auprès", "pour", "et", "de", "des", "du", "d'", "d’")
+    if i < n and tokens[i].low in continued and np.kind in ("role", "org"):
+        # "l'ambassadeur de France en Afghanistan, Bernard Bajolet": a short place or domain;
+        # "le président de l'Union des arts et métiers, Fabio Regazzi": the complement goes on
+        c = next((m for m in range(i + 1, min(n, i + 8)) if tokens[m].kind == "punct"), None)
         if c is not None and tokens[c].is_punct(","):
             named = parse_np(tokens, c + 1, source, ctx, quotes=quotes)
             if named is not None and named.kind in ("name", "person"):
@@ -559,6 +609,20 @@ def _surnames(full: str) -> list[str]:
     return out
 
 
+def _first_name_vote(e: Entity, name: str) -> None:
+    """A known first name settles a gender a little (Jean-Luc, then Jean)."""
+    words = _name_tokens(name)
+    if words:
+        first = fold(words[0])
+        names = first_names()
+        e.vote(names.get(first) or names.get(first.split("-")[0]), 0.75)
+
+
+def _agrees(e: Entity, np: NP) -> bool:
+    """A description's gender does not contradict what the text settled of the entity's."""
+    return np.gender is None or e.gender is None or not e.settled or e.gender == np.gender
+
+
 class Entities:
     """The entity list of one article: every person, group and organisation, merged."""
 
@@ -630,7 +694,11 @@ class Entities:
         fulls = self._full.get(name.lower(), [])
         if len(fulls) == 1 and self._key(fulls[0]) != self._key(name):
             full = fulls[0]
-            e = self._by_key.get(self._key(full)) or self._new(full, kind, True)
+            e = self._by_key.get(self._key(full))
+            if e is None:
+                e = self._new(full, kind, True)
+                if kind == "person":
+                    _first_name_vote(e, full)
             self._register(e, full)
             self._by_key[self._key(name)] = e
             return e
@@ -640,10 +708,8 @@ class Entities:
                     return cand
         e = self._new(name, kind, True)
         self._register(e, name)
-        if kind == "person" and _name_tokens(name):
-            first = fold(_name_tokens(name)[0])
-            names = first_names()
-            e.vote(names.get(first) or names.get(first.split("-")[0]), 0.75)  # Jean-Luc, then Jean
+        if kind == "person":
+            _first_name_vote(e, name)
         return e
 
     def described(self, np: NP, recent: Sequence[Entity]) -> Entity:
@@ -665,14 +731,53 @@ class Entities:
         e.vote(np.gender, 1.0)
         return e
 
+    def holders(self, np: NP) -> list[Entity]:
+        """Every known entity holding the role ``np`` describes (head and, if given, complement)."""
+        if not np.head:
+            return []
+        cands = []
+        for e in self.items:
+            if e.plural != np.plural or not _agrees(e, np):
+                continue
+            for head, comp in e.roles:
+                if head == np.head and (not np.complement or not comp or comp == np.complement):
+                    cands.append(e)
+                    break
+        return cands
+
+    def periphrasis(self, np: NP, recent: Sequence[Entity]) -> Entity | None:
+        """``la cheffe de l'agence onusienne`` after ``la cheffe de l'UNICEF, Catherine Russell``: a
+        definite role whose complement is a generic organisation noun (l'agence, l'organisation,
+        le groupe) names the one person of the article who holds that role, when she was just
+        mentioned; None when two could be meant."""
+        if not np.definite or np.name or not np.complement or (np.owner is not None and np.owner.name):
+            return None
+        if np.complement not in lexicon().word_class("generic_organisations"):
+            return None  # "le porte-parole de la police" is not "le porte-parole du gouvernement, X"
+        cands = [
+            e
+            for e in self.items
+            if e.named and e.plural == np.plural and _agrees(e, np) and any(h == np.head for h, _ in e.roles)
+        ]
+        if len(cands) == 1 and cands[0] in recent[:4]:
+            return cands[0]
+        return None
+
+    def ambiguous(self, np: NP) -> bool:
+        """A bare definite role that fits two named people (``le directeur`` when the article
+        named the hospital's and the school's): the text does not say which one speaks."""
+        if not np.definite or np.name or np.kind not in ("role", "group"):
+            return False
+        return len([e for e in self.holders(np) if e.named]) >= 2
+
     def holder(self, np: NP, recent: Sequence[Entity]) -> Entity | None:
         """A known entity holding the role ``np`` describes (head and, if given, complement)."""
         if not np.head:
             return None
         cands = []
         for e in self.items:
-            if e.plural != np.plural:
-                continue  # "un soldat" is not "nos soldats"
+            if e.plural != np.plural or not _agrees(e, np):
+                continue  # "un soldat" is not "nos soldats"; "la ministre" is not M. X
             for head, comp in e.roles:
                 if head == np.head and (not np.complement or not comp or comp == np.complement):
                     cands.append(e)

@@ -5,6 +5,9 @@ the speaker of a quote, the subject of a sentence, a source introduced by "Selon
 anything else (an object, a complement). A pronoun goes to the entity with the best score:
 the part it played (speakers and subjects over objects), how many sentences back it was, and
 gender agreement (a mismatch rules it out). A close second means the text does not settle it.
+Contradictions give no speaker rather than a guess: "il" for someone written with a feminine
+role, an organisation while a person is near, an entity only ever seen as an object ("à Hal"),
+or two people told apart only because one's gender is unknown.
 """
 
 from __future__ import annotations
@@ -41,6 +44,10 @@ class Salience:
     def __init__(self) -> None:
         self.mentions: deque[Mention] = deque(maxlen=64)
         self.prominence: dict[int, int] = {}
+        self.weak: set[int] = set()
+        """Entity ids the last :meth:`scores` saw only as objects or complements."""
+        self.near_genders: set[Gender | None] = set()
+        """Genders of the persons the last :meth:`scores` could reach (a contradiction check)."""
 
     def add(self, entity: Entity, sentence: int, role: MentionRole) -> None:
         self.mentions.append(Mention(entity, sentence, role))
@@ -58,6 +65,10 @@ class Salience:
     def scores(self, gender: Gender | None, plural: bool, sentence: int) -> list[tuple[float, Entity]]:
         """Candidates for a pronoun in ``sentence``, best first: persons before anything else."""
         best: dict[int, tuple[float, Entity]] = {}
+        person_near = False
+        self.weak = set()
+        self.near_genders = set()
+        roles: dict[int, set[MentionRole]] = {}
         for m in self.mentions:
             back = sentence - m.sentence
             if back < 0 or back > _REACH:
@@ -66,10 +77,16 @@ class Salience:
             many = e.plural or e.kind == "group"
             if plural != many and not (plural and e.kind == "org"):
                 continue
+            person_near = person_near or e.kind == "person"
+            if e.kind == "person":
+                self.near_genders.add(e.gender)
+            roles.setdefault(e.id, set()).add(m.role)
             eg = e.gender
             mismatch = gender is not None and eg is not None and eg != gender
             if mismatch and e.settled:
                 continue
+            if gender == "m" and e.f_votes >= 1.0:
+                continue  # a feminine role, title or agreement was written of her: "il" is not her
             score = _WEIGHT[m.role] - (0.0 if back == 0 else _PREVIOUS + _PER_SENTENCE * (back - 1))
             if mismatch:
                 score -= 1.0  # "l'expert … Elle explique": a masculine role noun settles little
@@ -79,10 +96,20 @@ class Salience:
             if e.id not in best or best[e.id][0] < score:
                 best[e.id] = (score, e)
         ranked = sorted(best.values(), key=lambda x: (-x[0], -x[1].id))
+        # Entities seen only as objects or complements ("à Hal", "devant le Parlement"): a
+        # pronoun that can only reach them is a guess.
+        # A person named in full ("exclu Antoni Pastor") is a fine antecedent even as an object;
+        # a lone word is more often a place or a thing ("à Hal", "devant le Parlement").
+        self.weak = {
+            e.id
+            for _, e in best.values()
+            if roles.get(e.id) == {"other"} and (not e.named or len(e.name.split()) < 2 or e.kind != "person")
+        }
         if not plural:
-            # "il"/"elle" stand for a person whenever one fits; an organisation only when none does
+            # "il"/"elle" stand for a person whenever one fits; an organisation only when no
+            # person at all is near (a person of the other gender near makes it a contradiction)
             persons = [x for x in ranked if x[1].kind == "person"]
-            return persons or ranked
+            return persons or ([] if person_near else ranked)
         return ranked
 
     def resolve(self, pronoun: str, sentence: int) -> tuple[Entity | None, float]:
@@ -93,6 +120,8 @@ class Salience:
         if not ranked or ranked[0][0] < -2.5:
             return None, 0.0
         top = ranked[0][0]
+        if ranked[0][1].id in self.weak:
+            return ranked[0][1], 0.4  # never a subject or a speaker: below the threshold
         if len(ranked) == 1:
             conf = 0.9 if top >= 1.0 else (0.75 if top >= 0.0 else 0.55)
         else:
@@ -100,4 +129,10 @@ class Salience:
             conf = 0.9 if margin >= 1.5 else 0.75 if margin >= 0.75 else 0.55 if margin >= 0.25 else 0.35
             if top < 0.0:
                 conf = min(conf, 0.55)
+            rival = ranked[1][1]
+            close = margin < _UNKNOWN_GENDER + 0.25
+            if gender is not None and rival.gender is None and rival.kind == "person" and close:
+                # "Paul Roux et Jean Lenoir … a-t-il dit": only the rival's unknown gender set them
+                # apart, and an unknown gender does not rule anyone out
+                conf = min(conf, 0.45)
         return ranked[0][1], conf

@@ -89,18 +89,33 @@ def scan_spans(text: str) -> tuple[list[Span], int | None]:
 
 
 def _continue(text: str, lead: int) -> tuple[list[Span], int | None]:
-    """Rescan a continued paragraph: everything up to the first top-level » closes the quote."""
-    depth = 0
+    """Rescan a continued paragraph: everything up to the first top-level » closes the quote.
+
+    Quotes nested inside it (“ ”, „ “, " ") open and close on their own: their closing mark does
+    not close the long quote."""
+    lead_mark = text[lead]
+    inner: list[str] = []  # quotes opened inside the continued one: “ ”, „ “, " "
     end = None
     for i in range(lead + 1, len(text)):
         ch = text[i]
-        if ch in "«„":
-            depth += 1
-        elif ch in "»”":
-            if depth == 0:
-                end = i
+        if ch == "»" and "«" not in inner:
+            end = i
+            break
+        if ch in "«„" or (ch == "“" and (not inner or inner[-1] != "„")):
+            inner.append(ch)
+        elif ch == '"':
+            if '"' in inner:
+                del inner[inner.index('"') :]
+            else:
+                inner.append(ch)
+        elif ch in "»”“":
+            wanted = {"»": "«", "”": "“„", "“": "„"}[ch]
+            idx = next((k for k in range(len(inner) - 1, -1, -1) if inner[k] in wanted), None)
+            if idx is not None:
+                del inner[idx:]
+            elif ch == "”" and not inner and lead_mark == "“":
+                end = i  # an English-style quote continued with “ closes with ”
                 break
-            depth -= 1
     if end is None:
         return [Span(lead, len(text), lead + 1, len(text), continues_before=True, continues_after=True)], None
     first = Span(lead, end + 1, lead + 1, end, continues_before=True)

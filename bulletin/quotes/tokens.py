@@ -15,7 +15,8 @@ from typing import Literal
 TokenKind = Literal["word", "num", "punct", "quote", "enclitic"]
 
 _TOKEN = re.compile(
-    r"(?P<word>[^\W\d_][\w’'\-&]*)"  # words: hyphenated, elided, O'Brien, AT&T
+    r"(?P<handle>(?<![\w.])@[A-Za-z0-9_]{2,})"  # a social-media handle names its owner: @nadia_k
+    r"|(?P<word>[^\W\d_][\w’'\-&]*)"  # words: hyphenated, elided, O'Brien, AT&T
     r"|(?P<num>\d(?:[\d.,]*\d)?)"
     r"|(?P<ellipsis>\.\.\.|\[\.\.\.\]|\[…\]|\(\.\.\.\)|…)"
     r"|(?P<punct>[^\w\s])",
@@ -40,8 +41,8 @@ class Token:
         self.span = span
         """For a ``quote`` token, the index of the span it stands for."""
         self.low = text.lower()
-        self.is_cap = kind == "word" and text[:1].isupper()
-        """Starts with a capital letter (a name, a title, or a sentence start)."""
+        self.is_cap = kind == "word" and (text[:1].isupper() or text[:1] == "@")
+        """Starts with a capital letter (a name, a title, or a sentence start) or is a handle."""
 
     def __repr__(self) -> str:
         return f"Token({self.text!r}, {self.start}, {self.end}, {self.kind!r})"
@@ -54,6 +55,9 @@ def _words(text: str, offset: int) -> Iterable[Token]:
     for m in _TOKEN.finditer(text):
         s = m.start() + offset
         word = m.group("word")
+        if m.group("handle"):
+            yield Token(m.group(0), s, m.end() + offset, "word")
+            continue
         if word is None:
             kind: TokenKind = "num" if m.group("num") else "punct"
             yield Token(m.group(0), s, m.end() + offset, kind)
