@@ -19,6 +19,10 @@ The rules, in order:
    in rule 3's order (the one named speakers would reach last). It is reserved: named speakers
    get it only when every other voice of their gender is taken in their story. So a listener
    never hears an unknown speaker in the voice of someone named, while the pool allows.
+   An unknown speaker the text still shows to be a woman ("a-t-elle ajouté" with no one it can
+   name) is read in a *neutral female voice* instead, reserved the same way: the female voice
+   named women would reach last. A woman's words in a man's voice are the mistake rule 2 exists
+   to avoid, and they were the only wrong-gender voices left.
 6. An engine may lend voices from elsewhere (``Voice.stand_in``: Piper lends espeak-ng's when
    too few natural voices are installed). They come after all the engine's own voices in
    rule 3's order, are never the neutral voice while an own voice can be, come after the
@@ -68,14 +72,16 @@ class Casting:
     """The anchor's voice (narration, titles, cues)."""
     neutral: Voice
     """The voice for quotes whose speaker the text does not settle."""
+    neutral_female: Voice | None = None
+    """The voice for such quotes when the text shows the speaker is a woman (None: ``neutral``)."""
     speakers: dict[str, Voice] = field(default_factory=dict)
     """Speaker → voice, one voice per speaker for the whole bulletin."""
     warnings: tuple[str, ...] = ()
     """Plain-English notes for the user (an override that matched no speaker)."""
 
-    def voice_for(self, speaker: str | None) -> Voice:
+    def voice_for(self, speaker: str | None, gender: Gender | None = None) -> Voice:
         if speaker is None:
-            return self.neutral
+            return self.neutral_female if gender == "f" and self.neutral_female else self.neutral
         return self.speakers.get(speaker, self.neutral)
 
 
@@ -97,6 +103,12 @@ def _neutral(ranked: Sequence[Voice]) -> Voice:
     return _candidates(own, None)[-1]
 
 
+def _neutral_female(ranked: Sequence[Voice]) -> Voice | None:
+    """The female voice named women reach last (rule 3's order), the engine's own first."""
+    women = [v for v in ranked if v.gender == "f" and not v.stand_in] or [v for v in ranked if v.gender == "f"]
+    return women[-1] if women else None
+
+
 def cast(
     speakers: Sequence[tuple[str, Gender | None]],
     voices: Sequence[Voice],
@@ -104,17 +116,20 @@ def cast(
     *,
     stories: Sequence[int] | None = None,
     unknown: bool = False,
+    unknown_female: bool = False,
 ) -> Casting:
     """Cast every speaker (in order of appearance, repeats allowed) from the engine's ``voices``
     (the anchor's first). ``stories`` gives each entry's story in a daily edition (speakers of
     different stories may share a voice); ``unknown``: some quotes have no speaker, so the
-    neutral voice is reserved for them."""
+    neutral voice is reserved for them; ``unknown_female``: some of those are women's (the text
+    says so), so a neutral female voice is reserved too."""
     if not voices:
         raise UnknownVoiceError("the engine offers no voice for this locale")
     anchor = voices[0]
     pool = list(voices[1:]) or [anchor]
     ranked = preference(pool, anchor)
     neutral = _neutral(ranked)
+    neutral_female = _neutral_female(ranked) if unknown_female else None
     overrides = dict(overrides or {})
     names = [n for n, _ in speakers]
     casting: dict[str, Voice] = {}
@@ -139,6 +154,8 @@ def cast(
             taken = {casting[o].id for s, group in members.items() if s == story for o in group if o in casting}
             cands = _candidates(ranked, gender)
             reserved = {neutral.id} if unknown and len(pool) > 1 else set()
+            if neutral_female is not None and len(pool) > 2:
+                reserved.add(neutral_female.id)
             open_ = [v for v in cands if v.id not in taken]
             # Rule 5 reserves the neutral voice, rule 6 lends voices last: a named speaker takes
             # the engine's reserved voice before a lent one.
@@ -154,6 +171,6 @@ def cast(
             casting[name] = choice
             use[choice.id] = use.get(choice.id, 0) + 1
         previous = casting[name]
-    given = [*casting.values(), *([neutral] if unknown else [])]
+    given = [*casting.values(), *([neutral] if unknown else []), *([neutral_female] if neutral_female else [])]
     warnings += dict.fromkeys(v.stand_in for v in given if v.stand_in)
-    return Casting(anchor, neutral, casting, tuple(warnings))
+    return Casting(anchor, neutral, neutral_female, casting, tuple(warnings))

@@ -7,6 +7,7 @@ newsroom tool corrects it; ``bulletin render`` speaks exactly that script. The s
     {"version": 1, "title", "date", "source", "locale",
      "anchor": VOICE,                     # narration, titles, cues
      "neutral": VOICE | null,             # quotes whose speaker is unknown (null: cast one)
+     "neutral_female": VOICE | null,      # … when the text shows the unknown speaker is a woman
      "speakers": {NAME: VOICE, …},        # one voice per speaker: edit it here, all quotes follow
      "segments": [{"kind", "text", "spoken", "speaker", "voice", "gender", "attribution",
                    "block", "cast_voice", "sentences": [{"text", "spoken"}, …]}, …],
@@ -18,7 +19,8 @@ How a segment's voice is decided (so that both kinds of edit can be written):
   inserted): the segment's own ``voice`` wins. This is a per-segment edit.
 - Otherwise the tables decide: a quote takes ``speakers[speaker]`` (a speaker not in the table
   is cast a voice of their ``gender`` that no other speaker has), an unattributed quote takes
-  ``neutral``, every other segment ``anchor``. So changing a speaker's voice in ``speakers``
+  ``neutral`` (``neutral_female`` if its ``gender`` is ``"f"``), every other segment
+  ``anchor``. So changing a speaker's voice in ``speakers``
   changes all their quotes, and changing a quote's ``speaker`` gives it that speaker's voice.
 - ``--speaker-voice NAME=VOICE`` on the command line wins over the ``speakers`` table.
 
@@ -125,6 +127,7 @@ def schema() -> dict[str, Any]:
             "locale": {"enum": list(LOCALES)},
             "anchor": _NULLABLE_VOICE,
             "neutral": _NULLABLE_VOICE,
+            "neutral_female": {**_NULLABLE_VOICE, "description": "Unknown speakers the text shows to be women."},
             "speakers": {"type": "object", "additionalProperties": _VOICE},
             "segments": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/segment"}},
             "warnings": {"type": "array", "items": {"type": "string"}},
@@ -257,11 +260,14 @@ class Edited:
     neutral: str
     speakers: dict[str, str]
     """Speaker → voice, newly cast speakers included."""
+    neutral_female: str | None = None
+    """The voice of unknown speakers the text shows to be women (when the script has such)."""
 
     def to_json(self) -> dict[str, Any]:
         """The script as JSON, per-segment voice edits kept (``voice`` ≠ ``cast_voice``)."""
         doc = self.script.to_json()
-        doc.update(anchor=self.anchor, neutral=self.neutral, speakers=dict(self.speakers))
+        doc.update(anchor=self.anchor, neutral=self.neutral, neutral_female=self.neutral_female,
+                   speakers=dict(self.speakers))  # fmt: skip
         for seg, cast_voice in zip(doc["segments"], self.cast, strict=True):
             seg["cast_voice"] = cast_voice
         return doc
@@ -287,7 +293,7 @@ def engine_of(doc: Mapping[str, Any], asked: str, name: str = "the script") -> s
 
 
 def _voice_fields(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
-    out = [(key, doc[key]) for key in ("anchor", "neutral") if isinstance(doc.get(key), str)]
+    out = [(key, doc[key]) for key in ("anchor", "neutral", "neutral_female") if isinstance(doc.get(key), str)]
     out += [(f"speakers[{json.dumps(k, ensure_ascii=False)}]", v) for k, v in (doc.get("speakers") or {}).items()]
     for i, seg in enumerate(doc.get("segments") or []):
         if isinstance(seg, dict) and isinstance(seg.get("voice"), str):
@@ -364,10 +370,12 @@ def from_document(
             warnings.append(f"--speaker-voice {who}={wanted}: no speaker is called {who!r} "
                             f"(speakers: {', '.join(dict.fromkeys(named)) or 'none'})")  # fmt: skip
     quotes = [(s["speaker"].strip(), s.get("gender")) for s in segs if s["kind"] == "quote" and s.get("speaker")]
-    casting = cast(quotes, voices, {n: v for n, v in table.items() if n in named},
-                   unknown=any(s["kind"] == "quote" and not s.get("speaker") for s in segs))  # fmt: skip
+    unknown = [s for s in segs if s["kind"] == "quote" and not s.get("speaker")]
+    casting = cast(quotes, voices, {n: v for n, v in table.items() if n in named}, unknown=bool(unknown),
+                   unknown_female=any(s.get("gender") == "f" for s in unknown))  # fmt: skip
     anchor = doc.get("anchor") or voices[0].id
     neutral = doc.get("neutral") or casting.neutral.id
+    neutral_female = doc.get("neutral_female") or (casting.neutral_female.id if casting.neutral_female else neutral)
     for who in named:
         table.setdefault(who, casting.voice_for(who).id)
 
@@ -379,7 +387,8 @@ def from_document(
         kind: SegmentKind = s["kind"]
         quote = kind == "quote"
         speaker = s["speaker"].strip() if quote and s.get("speaker") else None
-        table_voice = (table[speaker] if speaker else neutral) if quote else anchor
+        unknown_voice = neutral_female if s.get("gender") == "f" else neutral
+        table_voice = (table[speaker] if speaker else unknown_voice) if quote else anchor
         given, written = s.get("voice"), s.get("cast_voice")
         voice = given if given is not None and (written is None or given != written) else table_voice
         text, spoken = s["text"], s["spoken"]
@@ -401,7 +410,8 @@ def from_document(
         title=doc["title"], date=doc.get("date"), source=doc.get("source"), locale=doc["locale"],
         segments=tuple(segments), voices=used, warnings=tuple(warnings),
     )  # fmt: skip
-    return Edited(script, tuple(cast_voices), anchor, neutral, table)
+    female = neutral_female if any(s.get("gender") == "f" for s in unknown) else None
+    return Edited(script, tuple(cast_voices), anchor, neutral, table, female)
 
 
 # --- rendering -----------------------------------------------------------------------------------

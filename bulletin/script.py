@@ -136,6 +136,7 @@ class Script:
             d["sentences"] = [{"text": x.text, "spoken": x.spoken} for x in s.sentences]
             segments.append(d)
         anchor = next((s.voice for s in self.segments if s.kind != "quote"), next(iter(self.voices), None))
+        unknown = [s for s in self.segments if s.kind == "quote" and not s.speaker]
         speakers: dict[str, str] = {}
         for s in self.segments:
             if s.kind == "quote" and s.speaker:
@@ -147,7 +148,8 @@ class Script:
             "source": self.source,
             "locale": self.locale,
             "anchor": anchor,
-            "neutral": next((s.voice for s in self.segments if s.kind == "quote" and not s.speaker), None),
+            "neutral": next((s.voice for s in unknown if s.gender != "f"), None),
+            "neutral_female": next((s.voice for s in unknown if s.gender == "f"), None),
             "speakers": speakers,
             "segments": segments,
             "warnings": list(dict.fromkeys([*self.warnings, *self.notes])),
@@ -260,12 +262,13 @@ def _assemble(
         speaker_voices,
         stories=[r.story for r in quotes if r.speaker],
         unknown=any(r.speaker is None for r in quotes),
+        unknown_female=any(r.speaker is None and r.gender == "f" for r in quotes),
     )
     anchor = casting.anchor
     segments: list[Segment] = []
     used: dict[str, Voice] = {anchor.id: anchor}
     for r in raw:
-        voice = casting.voice_for(r.speaker) if r.kind == "quote" else anchor
+        voice = casting.voice_for(r.speaker, r.gender) if r.kind == "quote" else anchor
         used[voice.id] = voice
         if r.kind == "quote" and announce_quotes:
             segments.append(make_segment("cue", "", None, anchor.id, r.block, locale, None, "Citation."))

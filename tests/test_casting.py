@@ -87,6 +87,46 @@ def test_unknown_speakers_get_the_neutral_voice_kept_apart() -> None:
     assert c2.neutral.id in {v.id for v in c2.speakers.values()}
 
 
+def test_an_unknown_woman_gets_a_neutral_female_voice_kept_apart() -> None:
+    """Issue 22: the only wrong-gender voices left were women's unattributed quotes read in the
+    (male) neutral voice. When the text shows the unknown speaker is a woman, a female voice is
+    used, reserved like the neutral one: named women take it last."""
+    women = [("Anne", "f"), ("Léa", "f")]
+    c = cast(women, VOICES, unknown=True, unknown_female=True)  # type: ignore[arg-type]
+    assert c.neutral_female is not None and c.neutral_female.gender == "f" and c.neutral_female != ANCHOR
+    assert c.voice_for(None, "f") == c.neutral_female and c.voice_for(None, "m") == c.neutral
+    assert c.voice_for(None) == c.neutral and c.neutral.gender != "f"
+    assert c.neutral_female.id not in {v.id for v in c.speakers.values()}
+    plain = cast(women, VOICES, unknown=True)  # type: ignore[arg-type]
+    assert plain.neutral_female is None and plain.voice_for(None, "f") == plain.neutral
+
+
+def test_the_script_and_render_keep_the_neutral_female_voice(tmp_path: object) -> None:
+    from bulletin.readers.model import Article, Block
+    from bulletin.render import from_document
+    from bulletin.script import build_script
+
+    article = Article(title="Le marché", date="2026-11-20", source=None, blocks=(
+        Block("paragraph", "Le marché couvert a rouvert samedi."),
+        Block("paragraph", "« Les clients reviennent », a-t-elle confié."),
+    ))  # fmt: skip
+    script = build_script(article, VOICES)
+    quotes = [s for s in script.segments if s.kind == "quote"]
+    assert [s.speaker for s in quotes] == [None]
+    doc = script.to_json()
+    if quotes[0].gender == "f":  # the pronoun settles her gender: a female voice, in the JSON too
+        assert doc["neutral_female"] == quotes[0].voice and script.voices[quotes[0].voice].gender == "f"
+    # a script edited to say the unknown speaker is a woman is spoken in the neutral female voice
+    for seg in doc["segments"]:
+        if seg["kind"] == "quote":
+            seg["gender"], seg["cast_voice"], seg["voice"] = "f", None, None
+    doc["neutral"] = doc["neutral_female"] = None
+    edited = from_document(doc, VOICES)
+    spoken = [s for s in edited.script.segments if s.kind == "quote"]
+    assert all(edited.script.voices[s.voice].gender == "f" for s in spoken)
+    assert edited.to_json()["neutral_female"] == spoken[0].voice and edited.neutral != spoken[0].voice
+
+
 def test_neutral_voice_is_an_ungendered_one_when_the_engine_has_it() -> None:
     extra = Voice("espeak:fr+x", "espeak", "fr+x", "fr-FR", None)
     c = cast([("A", "m")], (*VOICES, extra), unknown=True)

@@ -265,9 +265,7 @@ class Studio:
         with self.engine(settings) as (engine, _):
             script = make_script(article, settings, engine)
         self.check_size(len(script.segments))
-        doc = script.to_json()
-        doc["warnings"] = [*doc["warnings"], *article.warnings]
-        return doc
+        return script.to_json()  # its warnings hold the article's own (dates, control characters)
 
     async def preview(self, request: Request) -> Response:
         data = await read_json(request)
