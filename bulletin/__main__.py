@@ -13,18 +13,24 @@ import sys
 
 
 def run() -> None:
-    def on_term(signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt  # cron and timeouts send SIGTERM: clean up as for Ctrl-C
+    # While the command loads, a signal only records itself: an exception raised at an arbitrary
+    # point of an import can land in a callback that Python reports and swallows ("Exception
+    # ignored"), and the run would go on as if nothing had been asked.
+    asked: list[int] = []
 
-    signal.signal(signal.SIGTERM, on_term)
-    try:
-        from .cli import main
-    except KeyboardInterrupt:
+    def record(signum: int, _frame: object) -> None:
+        asked.append(signum)
+
+    previous = {s: signal.signal(s, record) for s in (signal.SIGINT, signal.SIGTERM)
+                if signal.getsignal(s) is not signal.SIG_IGN}  # fmt: skip
+    from .cli import main
+
+    if asked:
         sys.stderr.write("bulletin: interrupted; nothing more was written\n")
         sys.stderr.flush()
-        # Nothing has been written yet, so nothing to clean up; and an interrupt that lands inside
-        # an import marks the interpreter to re-raise SIGINT at exit whatever exit code is asked.
-        os._exit(130)
+        os._exit(130)  # nothing has been written yet, so nothing to clean up
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
     main()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -280,3 +281,25 @@ def test_a_batch_worker_loads_each_piper_model_once(tmp_path: Path) -> None:
     # The coordinator may load models to list the voices; each worker loads each model once.
     assert all(n <= 2 for n in per_process.values()), per_process
     assert len(loads) <= 3 * 2, per_process
+
+
+# --- a signal while the command is still loading -----------------------------------------------
+
+EARLY = random.Random(int(os.environ.get("BULLETIN_FAULT_SEED") or random.SystemRandom().randrange(1 << 32)))
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_the_command_loads_is_one_line_and_130(tmp_path: Path, sig: signal.Signals) -> None:
+    """Before, an interrupt that landed inside an import was a traceback, or was swallowed by
+    Python ("Exception ignored") and the run went on to exit 0."""
+    moment = EARLY.uniform(0.02, 0.5)
+    proc = subprocess.Popen([sys.executable, "-m", "bulletin", "make", str(SAMPLE), "-o", str(tmp_path / "a.mp3"),
+                             "-q", "--no-cache", "--engine", "espeak"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    time.sleep(moment)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    why = f"{sig.name} after {moment:.2f} s: {err!r}"
+    assert proc.returncode == 130 and b"Traceback" not in err and b"Exception ignored" not in err, why
+    assert err.decode().strip().splitlines() == ["bulletin: interrupted; nothing more was written"], why
+    assert not (tmp_path / "a.mp3").exists() and hidden(tmp_path) == []

@@ -75,33 +75,43 @@ def main() -> None:
         raise KeyboardInterrupt  # cron and timeouts send SIGTERM: clean up as for Ctrl-C
 
     signal.signal(signal.SIGTERM, on_term)
+    code = _run()
+    # Past this point the outcome is decided and said: a signal arriving while Python shuts down
+    # (its handlers already reset) would otherwise end the process by that signal, not this code.
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    sys.exit(code)
+
+
+def _run() -> int:
+    """The command's exit code: 0, 1 for bad input, 2 for a bad option, 130 when interrupted."""
     try:
         code = app(standalone_mode=False, prog_name="bulletin")
     except OptionError as exc:  # the command line itself is wrong, as for a misspelt option
         typer.echo(f"bulletin: error: {exc}", err=True)
-        sys.exit(2)
+        return 2
     except BulletinError as exc:  # bad input: the article, a file, the network, the disk
         typer.echo(f"bulletin: error: {exc}", err=True)
-        sys.exit(1)
+        return 1
     except TyperException as exc:  # a bad option or argument (Typer's own click): one line, and where to look
         if type(exc).__name__ == "NoArgsIsHelpError":  # 'bulletin' alone: the help is the answer
             typer.echo(exc.format_message())
-            sys.exit(0)
+            return 0
         ctx = getattr(exc, "ctx", None)
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
         typer.echo(f"bulletin: error: {message}{where}", err=True)
-        sys.exit(int(getattr(exc, "exit_code", 2)))
+        return int(getattr(exc, "exit_code", 2))
     except (KeyboardInterrupt, typer.Abort):
         typer.echo("bulletin: interrupted; nothing more was written", err=True)
-        sys.exit(130)
+        return 130
     except Exception as exc:  # a bug, not bad input: still one line, with how to see more
         if os.environ.get("BULLETIN_DEBUG"):
             raise
         typer.echo(
             f"bulletin: internal error: {type(exc).__name__}: {exc} (set BULLETIN_DEBUG=1 for details)", err=True
         )
-        sys.exit(2)
+        return 2
     if code == 130:  # Typer turns a KeyboardInterrupt into exit code 130, silently
         typer.echo("bulletin: interrupted; nothing more was written", err=True)
-    sys.exit(code if isinstance(code, int) else 0)
+    return code if isinstance(code, int) else 0
