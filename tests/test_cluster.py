@@ -254,7 +254,7 @@ def test_a_stop_flag_stops_only_the_jobs_of_the_thread_it_is_bound_to() -> None:
 
 
 def _espeak_job(tmp_path: Path) -> tuple[Any, Any]:
-    from bulletin.batch import plan
+    from bulletin.batch.plan import plan
     from bulletin.settings import Settings
     from bulletin.sources import collect
 
@@ -560,7 +560,8 @@ INTERRUPTED_LINES = re.compile(
     r"|bulletin: interrupted; nothing more was written"
 )
 # The hidden files a batch keeps in its output folder: the state (a backup of it too) and locks.
-STATE_FILES = re.compile(r"\.bulletin-state\.json(\.(bak|backup|prev|old)|~)?|\.bulletin\.lock|\.bulletin-jobs")
+STATE_FILES = re.compile(r"\.bulletin-state\.(json|db)(\.(bak|backup|prev|old|migrated)|-wal|-shm|~)?|\.bulletin\.lock|"
+                         r"\.bulletin-jobs")
 
 
 def debris(out: Path) -> list[str]:
