@@ -361,6 +361,10 @@ class ClipSet(Sequence[list[AudioChunk]]):
     def __len__(self) -> int:
         return len(self.layout)
 
+    def ready(self, index: int) -> bool:
+        """Whether every clip of segment ``index`` has been kept."""
+        return all(name in self._where for name in self.layout[index])
+
     def __getitem__(self, index: int) -> list[AudioChunk]:  # type: ignore[override]
         out = []
         for name in self.layout[index]:

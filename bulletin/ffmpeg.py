@@ -49,6 +49,13 @@ def run_ffmpeg(cmd: list[str], data: bytes | None = None) -> subprocess.Complete
     return subprocess.run(cmd, input=data, capture_output=True, check=False, preexec_fn=_PREEXEC)
 
 
+def spawn_ffmpeg(cmd: list[str]) -> subprocess.Popen[bytes]:
+    """Start ffmpeg reading its standard input (to be fed while it runs); it dies with bulletin
+    too. Its stderr is read when it ends (errors only: ``-loglevel error``)."""
+    return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            preexec_fn=_PREEXEC)  # fmt: skip
+
+
 def _quiet_ffmpeg() -> list[str]:
     """ffmpeg that reads no keyboard and reports only errors."""
     return [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error"]

@@ -37,9 +37,10 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import AudioError
-from .ffmpeg import encode_mp3, ffmpeg_exe, run_ffmpeg
+from .ffmpeg import encode_mp3, ffmpeg_exe, run_ffmpeg, spawn_ffmpeg
 
 
 @dataclass(frozen=True)
@@ -202,25 +203,103 @@ class Mastered:
     """Whether the peaks needed a second limiter run (and the clips a second levelling)."""
 
 
-def _process(src: Path, src_rate: int, chain: str, out_rate: int, dyn: Path, kw: Path) -> None:
-    """One ffmpeg run: ``src`` (mono s16le) through ``chain`` to ``dyn``, at its own rate, and a
-    copy of that resampled to ``out_rate`` and K-weighted to ``kw``. The dynamics run at the
+def _process_cmd(src: str, src_rate: int, chain: str, out_rate: int, dyn: Path, kw: Path) -> list[str]:
+    """``src`` (mono s16le: a file, or ``pipe:0``) through ``chain`` to ``dyn``, at its own rate,
+    and a copy of that resampled to ``out_rate`` and K-weighted to ``kw``. The dynamics run at the
     voice's rate (half the work of running them at the MP3's; the encoder resamples), but the
     measuring is done at the MP3's rate: K-weighting at 22.05 kHz reads speech 0.05 LU louder
     than at 44.1 or 48 kHz."""
     graph = (f"[0:a]{chain},asplit=2[dyn][k];"
              f"[k]aresample={out_rate},{k_weighting(out_rate)},volume={_KW_SCALE}[kw]")  # fmt: skip
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", *_raw(src_rate), "-i", str(src),
-           "-filter_complex", graph,
-           "-map", "[dyn]", "-f", "s16le", "-c:a", "pcm_s16le", "-y", str(dyn),
-           "-map", "[kw]", "-f", "s16le", "-c:a", "pcm_s16le", "-y", str(kw)]  # fmt: skip
+    return [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", *_raw(src_rate), "-i", src,
+            "-filter_complex", graph,
+            "-map", "[dyn]", "-f", "s16le", "-c:a", "pcm_s16le", "-y", str(dyn),
+            "-map", "[kw]", "-f", "s16le", "-c:a", "pcm_s16le", "-y", str(kw)]  # fmt: skip
+
+
+def _dynamics_failed(returncode: int, stderr: bytes) -> AudioError:
+    msg = stderr.decode(errors="replace").strip().splitlines()
+    return AudioError(f"ffmpeg failed to process the bulletin's dynamics: {msg[-1] if msg else returncode}")
+
+
+def _process(src: Path, src_rate: int, chain: str, out_rate: int, dyn: Path, kw: Path) -> None:
+    """One ffmpeg run of :func:`_process_cmd` over a file."""
     try:
-        proc = run_ffmpeg(cmd)
+        proc = run_ffmpeg(_process_cmd(str(src), src_rate, chain, out_rate, dyn, kw))
     except OSError as exc:
         raise AudioError(f"cannot run ffmpeg: {exc}") from exc
     if proc.returncode != 0:
-        msg = proc.stderr.decode(errors="replace").strip().splitlines()
-        raise AudioError(f"ffmpeg failed to process the bulletin's dynamics: {msg[-1] if msg else proc.returncode}")
+        raise _dynamics_failed(proc.returncode, proc.stderr)
+
+
+class DynamicsPass:
+    """Mastering's first run, fed while the bulletin is still being rendered: ffmpeg applies the
+    dynamics (and writes the measuring copy) to the PCM as it arrives on its standard input, on
+    the other core, so that when the last clip is synthesised the run is nearly done. The raw
+    PCM is never written to disk. :func:`master` takes it instead of running the pass itself.
+    Use it as a context manager: leaving the block without :meth:`finish` kills ffmpeg and
+    removes what it wrote."""
+
+    def __init__(self, pcm_path: Path, sample_rate: int, target: Target, out_rate: int) -> None:
+        self.pcm_path, self.sample_rate = pcm_path, sample_rate
+        self.dyn, self.kw = _pass_files(pcm_path)
+        cmd = _process_cmd("pipe:0", sample_rate, dynamics(target), out_rate, self.dyn, self.kw)
+        try:
+            self.proc = spawn_ffmpeg(cmd)
+        except OSError as exc:
+            raise AudioError(f"cannot run ffmpeg: {exc}") from exc
+        self.done = False
+        _widen(self.proc.stdin)
+
+    def write(self, data: bytes) -> int:
+        assert self.proc.stdin is not None
+        try:
+            return self.proc.stdin.write(data)
+        except BrokenPipeError:  # ffmpeg stopped reading: it failed, and says why on stderr
+            raise self._failure() from None
+
+    def _failure(self) -> AudioError:
+        self.proc.kill()
+        _, err = self.proc.communicate()  # closes our end of its stdin, reads what it said
+        return _dynamics_failed(self.proc.returncode, err or b"")
+
+    def finish(self) -> None:
+        """Wait for the run; its output replaces the raw PCM at ``pcm_path``."""
+        _, err = self.proc.communicate()  # end of input, then its error report
+        if self.proc.returncode != 0:
+            raise _dynamics_failed(self.proc.returncode, err or b"")
+        os.replace(self.dyn, self.pcm_path)
+        self.done = True
+
+    def __enter__(self) -> DynamicsPass:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.poll() is None:  # left early (an error, Ctrl-C): the run is of no use
+            self.proc.kill()
+            self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                if pipe is not None:
+                    pipe.close()
+        if not self.done:
+            for path in (self.dyn, self.kw):
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+
+
+def _widen(pipe: Any) -> None:
+    """A 1 MB pipe instead of 64 KB (Linux): the renderer writes whole segments without waiting
+    for ffmpeg to catch up, so synthesis and the dynamics really run side by side."""
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        import fcntl
+
+        fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+
+
+def _pass_files(pcm_path: Path) -> tuple[Path, Path]:
+    """Where a mastering run writes the processed audio and its K-weighted copy."""
+    return pcm_path.with_suffix(".dyn.pcm"), pcm_path.with_suffix(".kw.pcm")
 
 
 _CHUNK = 1 << 22
@@ -304,15 +383,16 @@ def master(
     *,
     bitrate: str,
     out_rate: int,
+    streamed: DynamicsPass | None = None,
 ) -> Mastered:
     """Write ``out``, the MP3 of the raw bulletin in ``pcm_path`` (mono s16le at ``sample_rate``;
     the file is replaced by the processed audio, at the same rate), at ``target``: compressor and
     limiter, clip levelling (``spans``: each clip's start and end in ms), then the gain and a
     safety limiter as the encoder's filter. When the bulletin is far from the usual level (a
     music bed, say) and its peaks would still pass the ceiling, one more run limits at the final
-    gain and levels the clips again."""
-    dyn = pcm_path.with_suffix(".dyn.pcm")
-    kw = pcm_path.with_suffix(".kw.pcm")
+    gain and levels the clips again. ``streamed``: the first run, already fed (it is finished
+    here)."""
+    dyn, kw = _pass_files(pcm_path)
     goal = target.integrated + ENCODER_LOSS_DB  # what the PCM must measure for the MP3 to meet the target
     ceiling = target.true_peak - LIMIT_MARGIN_DB
 
@@ -321,11 +401,17 @@ def master(
         os.replace(dyn, pcm_path)
         return level_clips(pcm_path, kw, sample_rate, spans, kw_rate=out_rate)
 
+    def first() -> tuple[list[float], float | None, int]:
+        if streamed is None:
+            return run(dynamics(target))
+        streamed.finish()
+        return level_clips(pcm_path, kw, sample_rate, spans, kw_rate=out_rate)
+
     def over(peak: int, gain: float) -> bool:
         return peak > 0 and 20 * math.log10(peak / 32768) + gain > ceiling + PEAK_SLACK_DB
 
     try:
-        clip_gains, before, peak = run(dynamics(target))
+        clip_gains, before, peak = first()
         gain = max(-30.0, min(30.0, goal - before)) if before is not None else 0.0
         limited = before is not None and over(peak, gain)
         if limited:

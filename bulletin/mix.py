@@ -126,6 +126,68 @@ def _ms_frames(ms: int, rate: int) -> int:
     return round(ms * rate / 1000)
 
 
+class StreamRenderer:
+    """The bulletin's PCM written to ``out`` segment by segment, in order, as their clips become
+    available (:meth:`feed`), then its timeline (:meth:`finish`). Fed while synthesis is still
+    going on, it lets the first mastering pass work on the other core meanwhile.
+
+    Only one segment's clips are in memory at a time (a 60-minute bulletin is 160 MB of PCM at
+    22 kHz). Jingles are padded to whole milliseconds so every later timing stays exact.
+    """
+
+    def __init__(
+        self,
+        script: Script,
+        sample_rate: int,
+        out: BinaryIO,
+        *,
+        pause_scale: float = 1.0,
+        head: AudioSegment | None = None,
+    ) -> None:
+        self.script, self.sample_rate, self.out = script, sample_rate, out
+        self.written = 0  # frames
+        self.fed = 0  # segments
+        offset = 0
+        if head is not None and len(head.raw_data):
+            offset = round(len(head.raw_data) / SAMPLE_WIDTH * 1000 / sample_rate)
+            self._write_at(0, head.raw_data)
+        self.placer = Placer(pause_scale, offset)
+
+    def _write_at(self, ms: int, data: bytes) -> None:
+        frame = _ms_frames(ms, self.sample_rate)
+        if frame > self.written:
+            self.out.write(b"\0" * ((frame - self.written) * SAMPLE_WIDTH))
+            self.written = frame
+        self.out.write(data)
+        self.written += len(data) // SAMPLE_WIDTH
+
+    def feed(self, chunks: Sequence[AudioChunk]) -> None:
+        """The clips of the next segment, in order."""
+        i, seg, placer = self.fed, self.script.segments[self.fed], self.placer
+        placer.gap_before(seg)
+        start = placer.t
+        parts = []
+        for j, chunk in enumerate(chunks):
+            clip = level(trim(to_segment(chunk, self.sample_rate)))
+            dur = round(len(clip.raw_data) / SAMPLE_WIDTH * 1000 / self.sample_rate)
+            placer.sentence_gap(j, dur)
+            self._write_at(placer.t, clip.raw_data)
+            parts.append(placer.part(seg, j, dur))
+        placer.close(i, seg, start, parts)
+        self.fed += 1
+
+    def finish(self, tail: AudioSegment | None = None) -> Timeline:
+        """The closing jingle, the trailing silence, and the timeline of what was written."""
+        rate = self.sample_rate
+        tail_ms = round(len(tail.raw_data) / SAMPLE_WIDTH * 1000 / rate) if tail is not None else 0
+        timeline = self.placer.finish(tail_ms)
+        end_speech = timeline.duration_ms - tail_ms
+        if tail is not None and tail_ms:
+            self._write_at(end_speech, tail.raw_data)
+        self._write_at(timeline.duration_ms, b"")
+        return timeline
+
+
 def stream_render(
     script: Script,
     chunks: Sequence[Sequence[AudioChunk]],
@@ -136,46 +198,12 @@ def stream_render(
     head: AudioSegment | None = None,
     tail: AudioSegment | None = None,
 ) -> Timeline:
-    """Write the bulletin's PCM to ``out`` clip by clip and return its timeline.
-
-    Only one segment's clips are in memory at a time (a 60-minute bulletin is 160 MB of PCM at
-    22 kHz): ``chunks`` reads them from disk segment by segment. Jingles are padded to whole milliseconds so
-    every later timing stays exact.
-    """
-    written = 0  # frames
-
-    def write_at(ms: int, data: bytes) -> None:
-        nonlocal written
-        frame = _ms_frames(ms, sample_rate)
-        if frame > written:
-            out.write(b"\0" * ((frame - written) * SAMPLE_WIDTH))
-            written = frame
-        out.write(data)
-        written += len(data) // SAMPLE_WIDTH
-
-    offset = 0
-    if head is not None and len(head.raw_data):
-        offset = round(len(head.raw_data) / SAMPLE_WIDTH * 1000 / sample_rate)
-        write_at(0, head.raw_data)
-    placer = Placer(pause_scale, offset)
-    for i, seg in enumerate(script.segments):
-        placer.gap_before(seg)
-        start = placer.t
-        parts = []
-        for j, chunk in enumerate(chunks[i]):  # one segment's clips in memory at a time
-            clip = level(trim(to_segment(chunk, sample_rate)))
-            dur = round(len(clip.raw_data) / SAMPLE_WIDTH * 1000 / sample_rate)
-            placer.sentence_gap(j, dur)
-            write_at(placer.t, clip.raw_data)
-            parts.append(placer.part(seg, j, dur))
-        placer.close(i, seg, start, parts)
-    tail_ms = round(len(tail.raw_data) / SAMPLE_WIDTH * 1000 / sample_rate) if tail is not None else 0
-    timeline = placer.finish(tail_ms)
-    end_speech = timeline.duration_ms - tail_ms
-    if tail is not None and tail_ms:
-        write_at(end_speech, tail.raw_data)
-    write_at(timeline.duration_ms, b"")
-    return timeline
+    """Write the bulletin's PCM to ``out`` clip by clip and return its timeline (every segment's
+    clips at hand: ``chunks`` reads them from disk segment by segment)."""
+    renderer = StreamRenderer(script, sample_rate, out, pause_scale=pause_scale, head=head)
+    for i in range(len(script.segments)):
+        renderer.feed(chunks[i])  # one segment's clips in memory at a time
+    return renderer.finish(tail)
 
 
 BED_LEVEL = 0.3  # the bed's gain before ducking (about -10 dB)

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from . import scratch, stopping
 from .article import Article, read_article, slugify
@@ -21,8 +21,8 @@ from .engines.base import AudioChunk, Engine, get_engine
 from .engines.ratelimit import RateLimiter
 from .engines.stack import engine_summary, open_engine
 from .errors import ConfigError, OutputError
-from .loudness import master
-from .mix import chime, load_audio, mix_bed, speech_spans, stream_render
+from .loudness import DynamicsPass, master
+from .mix import StreamRenderer, chime, load_audio, mix_bed, speech_spans
 from .normalize import load_lexicon
 from .outputs import parse_outputs, write_sidecars
 from .outputs.id3 import TagInfo, write_tags
@@ -32,6 +32,7 @@ from .result import BulletinResult
 from .scratch import scratch_file
 from .script import Script, build_script
 from .settings import Settings
+from .timeline import Timeline
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` while clips are synthesised."""
@@ -75,11 +76,18 @@ def engine_for(settings: Settings, limiter: RateLimiter | None = None) -> tuple[
 
 
 def synthesize(
-    script: Script, engine: Engine, rate: float, progress: Progress | None = None, spill_dir: Path | None = None
+    script: Script,
+    engine: Engine,
+    rate: float,
+    progress: Progress | None = None,
+    spill_dir: Path | None = None,
+    kept: Callable[[ClipSet, AudioChunk], None] | None = None,
 ) -> ClipSet:
     """One clip per sentence of every segment. Identical (voice, sentence) pairs are spoken once,
     engines that allow it run in parallel (cache hits included: the stack serves them), and clips
-    wait on disk (in ``spill_dir``, else the system's temporary folder) until they are mixed."""
+    wait on disk (in ``spill_dir``, else the system's temporary folder) until they are mixed.
+    ``kept(clips, chunk)`` is called in this thread as each clip is kept (the renderer feeds
+    the mastering pass from there while the rest is synthesised)."""
     names: dict[tuple[str, str], str] = {}
     layout = [[names.setdefault((seg.voice, s.spoken), str(len(names))) for s in seg.sentences]
               for seg in script.segments]  # fmt: skip
@@ -101,6 +109,8 @@ def synthesize(
     def finished(item: tuple[str, str, str], chunk: AudioChunk) -> None:
         nonlocal done_count
         clips.keep(item[2], chunk)
+        if kept is not None:
+            kept(clips, chunk)
         # A batch job asked to stop stops here, between clips (in the job's own thread, where its
         # stop flag is bound; never inside an engine's callback, where ctypes would swallow it).
         stopping.check()
@@ -220,20 +230,21 @@ def _render(
     preset: Any,
     folder: Path,
 ) -> BulletinResult:
-    chunks = synthesize(script, engine, rate, progress, spill_dir=folder)
-    spoken_by = engine_summary(engine.name, chunks.engines)
-    work_rate = chunks.sample_rate or 22050
-    intro = load_audio(settings.intro, work_rate) if settings.intro else (chime(work_rate) if settings.show else None)
-    outro = load_audio(settings.outro, work_rate) if settings.outro else (chime(work_rate) if settings.show else None)
-    # The raw bulletin goes to a temporary file beside the output, not to memory: ffmpeg reads it
-    # in passes (dynamics, clip levels, loudness, encoding) and an hour stays within a few hundred MB.
-    with scratch_file(target.parent, f"{target.name}.", ".pcm") as pcm_path, contextlib.closing(chunks):
+    pause_scale = preset.pause_scale * settings.pause_scale
+    # The raw bulletin never sits in memory whole: it goes, segment by segment as its clips are
+    # synthesised, straight into mastering's first ffmpeg run (on the other core meanwhile), or,
+    # under a music bed, to a temporary file beside the output that the bed is mixed into first.
+    with contextlib.ExitStack() as stack:
+        pcm_path = stack.enter_context(scratch_file(target.parent, f"{target.name}.", ".pcm"))
+        feed = _Feed(script, settings, preset, pcm_path, pause_scale, stack)
         try:
-            with open(pcm_path, "wb") as fh:
-                timeline = stream_render(script, chunks, work_rate, fh, head=intro, tail=outro,
-                                         pause_scale=preset.pause_scale * settings.pause_scale)  # fmt: skip
+            chunks = stack.enter_context(contextlib.closing(
+                synthesize(script, engine, rate, progress, spill_dir=folder, kept=feed.kept)))  # fmt: skip
+            timeline = feed.finish(chunks)
         except OSError as exc:  # a full disk, most often: say so, leave nothing behind
             raise OutputError(f"cannot write beside {target}: {exc.strerror or exc}") from exc
+        spoken_by = engine_summary(engine.name, chunks.engines)
+        work_rate = feed.rate
         if settings.music is not None:
             mix_bed(pcm_path, Path(settings.music), work_rate)
         voices = sorted({f"{s.label}={s.voice}" for s in script.segments})
@@ -253,12 +264,64 @@ def _render(
         with atomic_path(target) as tmp:
             # Compressor, clip levels (after it), loudness and limiter, then the encode: loudness.master.
             master(pcm_path, work_rate, speech_spans(timeline), preset.target, tmp, bitrate=preset.bitrate,
-                   out_rate=preset.sample_rate)  # fmt: skip
+                   out_rate=preset.sample_rate, streamed=feed.dynamics)  # fmt: skip
             write_tags(tmp, info, timeline.chapters(script.title))
     result = BulletinResult(spoken_by, target, timeline.duration_ms, script, timeline, reason=reason,
                             warnings=script.warnings)  # fmt: skip
     files = write_sidecars(result, wanted)
     return replace(result, files=files)
+
+
+MIN_WORK_RATE = 22050
+"""The rate a bulletin is mixed at, at least: a voice at 16 kHz among 22.05 kHz ones is
+brought up, never the others down."""
+
+
+class _Feed:
+    """Renders segments, in order, as soon as all their clips are kept, into the mastering pass.
+
+    The rate is set by the first clip that holds sound (or 22.05 kHz), at least
+    :data:`MIN_WORK_RATE`; a clip at another rate (a fallback engine's) is resampled to it.
+    """
+
+    def __init__(self, script: Script, settings: Settings, preset: Any, pcm_path: Path, pause_scale: float,
+                 stack: contextlib.ExitStack) -> None:  # fmt: skip
+        self.script, self.settings, self.preset, self.pcm_path = script, settings, preset, pcm_path
+        self.pause_scale, self.stack = pause_scale, stack
+        self.rate = 0
+        self.renderer: StreamRenderer | None = None
+        self.dynamics: DynamicsPass | None = None
+
+    def _start(self, rate: int) -> StreamRenderer:
+        settings, preset = self.settings, self.preset
+        self.rate = rate = max(rate, MIN_WORK_RATE)
+        intro = load_audio(settings.intro, rate) if settings.intro else (chime(rate) if settings.show else None)
+        self.outro = load_audio(settings.outro, rate) if settings.outro else (chime(rate) if settings.show else None)
+        out: BinaryIO
+        if settings.music is None:
+            self.dynamics = self.stack.enter_context(DynamicsPass(self.pcm_path, rate, preset.target,
+                                                                  preset.sample_rate))  # fmt: skip
+            out = self.dynamics  # type: ignore[assignment]
+        else:
+            out = self.stack.enter_context(open(self.pcm_path, "wb"))  # noqa: SIM115 - the render's stack closes it
+        self.renderer = StreamRenderer(self.script, rate, out, pause_scale=self.pause_scale, head=intro)
+        return self.renderer
+
+    def kept(self, clips: ClipSet, chunk: AudioChunk) -> None:
+        if self.renderer is None and not chunk.data:
+            return  # wait for a clip with sound to set the rate
+        renderer = self.renderer or self._start(chunk.sample_rate)
+        while renderer.fed < len(clips) and clips.ready(renderer.fed):
+            renderer.feed(clips[renderer.fed])
+
+    def finish(self, clips: ClipSet) -> Timeline:
+        renderer = self.renderer or self._start(clips.sample_rate or MIN_WORK_RATE)
+        while renderer.fed < len(clips):
+            renderer.feed(clips[renderer.fed])
+        timeline = renderer.finish(self.outro)
+        if self.dynamics is None:
+            renderer.out.close()  # the raw file, for the music bed
+        return timeline
 
 
 def transcript(script: Script) -> str:

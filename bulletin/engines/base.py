@@ -11,6 +11,7 @@ third-party ones, so ``bulletin voices`` lists both the same way.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import threading
 from collections.abc import Sequence
@@ -158,10 +159,17 @@ def find_voice(voices: Sequence[Voice], wanted: str) -> Voice:
 
 def available_engines() -> dict[str, str]:
     """Engine name → ``module:Class``, from the entry points (built-ins as fallback)."""
+    return dict(_entry_points())
+
+
+@functools.cache
+def _entry_points() -> tuple[tuple[str, str], ...]:
+    # Read once per process: scanning every installed distribution's metadata costs ~6 ms, and
+    # a run asks several times (settings check, auto's choice, each engine built).
     found = dict(_BUILTIN)
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         found[ep.name] = ep.value
-    return found
+    return tuple(found.items())
 
 
 _build_lock = threading.Lock()

@@ -4,7 +4,6 @@ and a warning, never an exception later."""
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import re
 import unicodedata
 
@@ -46,6 +45,8 @@ def normalize_date(value: str) -> str | None:
         return _iso(int(m[3]), _MONTHS[m[2]], int(m[1]))
     if re.match(r"^[A-Za-z]{3},?\s+\d{1,2}\s+[A-Za-z]{3}\s+\d{4}", v):  # RFC 2822, as in e-mail and RSS
         try:
+            import email.utils  # RFC 2822 dates of feeds only: not a cost every run pays
+
             return email.utils.parsedate_to_datetime(v).date().isoformat()
         except (TypeError, ValueError, IndexError):
             return None

@@ -11,9 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
+from functools import cache
 from typing import Any
-
-import yaml
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -26,16 +25,22 @@ META_KEYS = {"title": "title", "titre": "title", "date": "date", "published": "d
              "auteur": "author", "source": "source", "link": "source", "lien": "source"}  # fmt: skip
 
 
-class _Loader(yaml.SafeLoader):
-    """``safe_load`` without YAML's implicit timestamps: a date stays the text it was written as,
-    so that the date reader checks it (``2019-13-45`` would make PyYAML raise, dropping the whole
-    block) and keeps a time zone PyYAML would fold away."""
+@cache
+def _loader() -> Any:
+    """``safe_load``'s loader without YAML's implicit timestamps: a date stays the text it was
+    written as, so that the date reader checks it (``2019-13-45`` would make PyYAML raise,
+    dropping the whole block) and keeps a time zone PyYAML would fold away. Built on first use:
+    most articles have no YAML front matter, and PyYAML costs every run 7 ms to import."""
+    import yaml
 
+    class _Loader(yaml.SafeLoader):
+        pass
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+    _Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return _Loader
 
 
 def _scalar(value: Any) -> str | None:
@@ -66,8 +71,10 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str]:
     returned whole, so no word is lost."""
     m = _FRONT_YAML.match(text)
     if m:
+        import yaml
+
         try:
-            data = yaml.load(m[1] or "", Loader=_Loader)
+            data = yaml.load(m[1] or "", Loader=_loader())  # a SafeLoader subclass: no arbitrary objects
         except (yaml.YAMLError, RecursionError, ValueError):
             return {}, text
         if not isinstance(data, dict):
