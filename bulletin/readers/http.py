@@ -180,6 +180,31 @@ class HttpCache:
         key = hashlib.sha256(url.encode("utf-8")).hexdigest()
         return self.root / f"{key}.json", self.root / f"{key}.body"
 
+    def _failure_path(self, url: str) -> Path:
+        return self.root / f"{hashlib.sha256(url.encode('utf-8')).hexdigest()}.fail"
+
+    def failure(self, url: str, within: float) -> tuple[str, float] | None:
+        """Why the last request for ``url`` failed and when (epoch seconds), if it failed less than
+        ``within`` seconds ago."""
+        try:
+            meta = json.loads(self._failure_path(url).read_text(encoding="utf-8"))
+            reason, at = str(meta["reason"]), float(meta["at"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if meta.get("url") != url or not 0 <= time.time() - at < within:
+            return None
+        return reason, at
+
+    def put_failure(self, url: str, reason: str) -> None:
+        with contextlib.suppress(OSError):
+            self.root.mkdir(parents=True, exist_ok=True)
+            record = {"url": url, "reason": reason, "at": time.time()}
+            _write_whole(self._failure_path(url), json.dumps(record).encode("utf-8"))
+
+    def clear_failure(self, url: str) -> None:
+        with contextlib.suppress(OSError):
+            self._failure_path(url).unlink()
+
     def get(self, url: str) -> tuple[dict[str, str], bytes] | None:
         meta_path, body_path = self._paths(url)
         try:
@@ -208,7 +233,7 @@ class HttpCache:
         limit = time.time() - older_than
         with contextlib.suppress(OSError), os.scandir(self.root) as entries:
             for entry in entries:
-                if not entry.name.endswith((".json", ".body", ".part")):
+                if not entry.name.endswith((".json", ".body", ".fail", ".part")):
                     continue
                 with contextlib.suppress(OSError):
                     if entry.stat(follow_symlinks=False).st_mtime < limit:
@@ -250,13 +275,23 @@ class FetchStats:
 
     downloaded: int = 0
     not_modified: int = 0
+    remembered_failures: int = 0
+    """Failures answered from the cache (within :data:`RETRY_FAILED_S`), with no request."""
     refused_by_robots: list[str] = field(default_factory=list)
+
+
+RETRY_FAILED_S = 600.0
+"""A URL whose download failed is not asked again for this long (10 minutes): a re-run right after
+a batch (a cron job every five minutes, a newsroom re-running by hand) does not knock again on a
+page that was missing, refused or too slow, and a failure reported once is reported again from
+the cache, so the summary stays true. Later runs ask again: most failures pass."""
 
 
 class Fetcher:
     """Polite downloads for a batch: robots.txt, one request per ``delay`` seconds and host,
-    conditional GET through ``cache`` (no cache: every body is downloaded). Not thread-safe: the
-    coordinator fetches its inputs one at a time."""
+    conditional GET through ``cache`` (no cache: every body is downloaded), failures remembered
+    for :data:`RETRY_FAILED_S`. Not thread-safe: the coordinator fetches its inputs one at a
+    time."""
 
     def __init__(self, cache: HttpCache | None = None, *, delay: float = 1.0, timeout: float = 15.0,
                  max_bytes: int | None = None, max_seconds: float = 120.0) -> None:  # fmt: skip
@@ -278,8 +313,24 @@ class Fetcher:
         self._last[host] = time.monotonic()
 
     def _conditional_get(self, url: str, delay: float) -> Download:
+        if self.cache is None:
+            return self._request(url, delay, None)
+        failed = self.cache.failure(url, RETRY_FAILED_S)
+        if failed is not None:
+            self.stats.remembered_failures += 1
+            again = time.strftime("%H:%M", time.localtime(failed[1] + RETRY_FAILED_S))
+            raise ArticleError(f"{failed[0]} (the last attempt; not asked again before {again})")
+        try:
+            download = self._request(url, delay, self.cache)
+        except ArticleError as exc:
+            self.cache.put_failure(url, str(exc))
+            raise
+        self.cache.clear_failure(url)
+        return download
+
+    def _request(self, url: str, delay: float, cache: HttpCache | None) -> Download:
         host = urlsplit(url).netloc.lower()
-        cached = self.cache.get(url) if self.cache is not None else None
+        cached = cache.get(url) if cache is not None else None
         headers: dict[str, str] = {}
         if cached is not None:
             meta = cached[0]
@@ -291,14 +342,14 @@ class Fetcher:
         answer = _get(url, self.timeout, self.max_bytes, self.max_seconds, headers)
         if answer.status == 304 and cached is not None:
             self.stats.not_modified += 1
-            if self.cache is not None:
-                self.cache.touch(url)
+            if cache is not None:
+                cache.touch(url)
             return Download(url, cached[1], cached[0].get("content_type", ""), cached=True)
         if answer.status == 304:  # never asked for: a confused server
             raise ArticleError(f"cannot download {url}: HTTP 304 for a request that was not conditional")
         self.stats.downloaded += 1
-        if self.cache is not None:
-            self.cache.put(url, answer.headers, answer.body)
+        if cache is not None:
+            cache.put(url, answer.headers, answer.body)
         return Download(url, answer.body, answer.headers.get("Content-Type", ""))
 
     def _rules(self, url: str) -> tuple[urllib.robotparser.RobotFileParser | None, float]:
