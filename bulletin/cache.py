@@ -222,13 +222,14 @@ class ClipCache:
         return Pins(self.root)
 
     def get(self, key: str) -> AudioChunk | None:
-        """The clip (with ``stored`` set), or None when absent or damaged (a damaged entry is
-        removed). A hit marks the entry as recently used."""
+        """The clip (with ``stored`` set), or None when absent or damaged. A damaged entry is left
+        for the caller's :meth:`put` to replace (atomically): removing it here raced with another
+        process putting the same clip between this read and the removal, whose fresh entry was
+        then deleted under a render that had just been handed its path ("clip vanished from
+        cache", seen with two batch workers). A hit marks the entry as recently used."""
         path = self._path(key)
         chunk = read_clip(path)
         if chunk is None:
-            with contextlib.suppress(OSError):
-                path.unlink()
             return None
         with contextlib.suppress(OSError):
             os.utime(path)

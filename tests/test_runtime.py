@@ -46,6 +46,29 @@ def test_a_pinned_clip_survives_any_prune_until_its_render_ends(tmp_path: Path) 
     assert cache.stats().entries == 0
 
 
+def test_a_miss_never_removes_the_entry_another_process_just_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two batch workers needing the same clip: one misses while the other stores it. The miss
+    used to remove the 'damaged' path right after, deleting the fresh entry under the render that
+    had just been handed it ('clip vanished from cache')."""
+    import bulletin.cache
+
+    cache = ClipCache(tmp_path / "c")
+    key = "d" * 64
+    real = bulletin.cache.read_clip
+
+    def racing(path: Path) -> AudioChunk | None:
+        found = real(path)  # the miss…
+        bulletin.cache.write_clip(path, chunk())  # …while the other worker stores the clip
+        return found
+
+    monkeypatch.setattr(bulletin.cache, "read_clip", racing)
+    assert cache.get(key) is None
+    monkeypatch.undo()
+    assert cache.get(key) is not None
+
+
 def test_pins_of_another_process_hold_while_it_lives_and_go_with_it(tmp_path: Path) -> None:
     root = tmp_path / "c"
     cache = ClipCache(root)
