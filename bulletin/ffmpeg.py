@@ -72,6 +72,32 @@ def encode_mp3(
     filters: str | None = None,
 ) -> None:
     """Encode 16-bit PCM (bytes, fed through a pipe, or a raw PCM file) to an MP3 in one ffmpeg run."""
+    cmd = encode_cmd(str(pcm) if isinstance(pcm, Path) else "pipe:0", sample_rate, out, channels=channels,
+                     bitrate=bitrate, out_rate=out_rate, filters=filters)  # fmt: skip
+    try:
+        proc = run_ffmpeg(cmd, None if isinstance(pcm, Path) else pcm)
+    except OSError as exc:
+        raise AudioError(f"cannot run ffmpeg: {exc}") from exc
+    if proc.returncode != 0:
+        raise encode_failed(proc.stderr)
+
+
+def encode_failed(stderr: bytes) -> AudioError:
+    msg = stderr.decode(errors="replace").strip().splitlines()
+    return AudioError(f"ffmpeg failed to encode the MP3: {msg[-1] if msg else 'no reason given'}")
+
+
+def encode_cmd(
+    src: str,
+    sample_rate: int,
+    out: Path,
+    *,
+    channels: int = 1,
+    bitrate: str = "64k",
+    out_rate: int | None = None,
+    filters: str | None = None,
+) -> list[str]:
+    """The ffmpeg command that encodes mono 16-bit PCM from ``src`` (a file, or ``pipe:0``) to ``out``."""
     cmd = [
         *_quiet_ffmpeg(),
         "-f",
@@ -81,7 +107,7 @@ def encode_mp3(
         "-ac",
         str(channels),
         "-i",
-        str(pcm) if isinstance(pcm, Path) else "pipe:0",
+        src,
     ]
     if filters:
         cmd += ["-af", filters]
@@ -105,13 +131,7 @@ def encode_mp3(
         "-y",
         str(out),
     ]
-    try:
-        proc = run_ffmpeg(cmd, None if isinstance(pcm, Path) else pcm)
-    except OSError as exc:
-        raise AudioError(f"cannot run ffmpeg: {exc}") from exc
-    if proc.returncode != 0:
-        msg = proc.stderr.decode(errors="replace").strip().splitlines()
-        raise AudioError(f"ffmpeg failed to encode the MP3: {msg[-1] if msg else proc.returncode}")
+    return cmd
 
 
 def decode_to_pcm(

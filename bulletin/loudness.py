@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AudioError
-from .ffmpeg import encode_mp3, ffmpeg_exe, run_ffmpeg, spawn_ffmpeg
+from .ffmpeg import encode_cmd, encode_failed, encode_mp3, ffmpeg_exe, run_ffmpeg, spawn_ffmpeg
 
 
 @dataclass(frozen=True)
@@ -396,6 +396,12 @@ def master(
     goal = target.integrated + ENCODER_LOSS_DB  # what the PCM must measure for the MP3 to meet the target
     ceiling = target.true_peak - LIMIT_MARGIN_DB
 
+    # When the first run was streamed, the encoder is started now and waits on its input while the
+    # clips are levelled (its start-up is off the critical path); it is fed the audio with the
+    # final gain applied. If the peaks need another limiter run, it is dropped for the usual encode.
+    early = _Encoder(sample_rate, out, bitrate, out_rate, f"aresample={out_rate},{limiter(ceiling)}") \
+        if streamed is not None else None  # fmt: skip
+
     def run(chain: str) -> tuple[list[float], float | None, int]:
         _process(pcm_path, sample_rate, chain, out_rate, dyn, kw)
         os.replace(dyn, pcm_path)
@@ -420,13 +426,55 @@ def master(
             again, before, _ = run(f"volume={gain:.3f}dB,{limiter(ceiling - RELEVEL_HEADROOM_DB)}")
             clip_gains = [a + b for a, b in zip(clip_gains, again, strict=True)]
             gain = max(-30.0, min(30.0, goal - before)) if before is not None else 0.0
+        if early is not None and not limited:
+            # Not limited: the peaks stay under the ceiling (plus the slack) after the gain, so the
+            # 16-bit samples can take it before the encoder's limiter without clipping.
+            early.feed(pcm_path, 10 ** (gain / 20))
+            early = None
     finally:
+        if early is not None:
+            early.abort()
         for path in (dyn, kw):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
-    encode_mp3(pcm_path, sample_rate, out, bitrate=bitrate, out_rate=out_rate,
-               filters=f"aresample={out_rate},volume={gain:.3f}dB,{limiter(ceiling)}")  # fmt: skip
+    if limited or streamed is None:
+        encode_mp3(pcm_path, sample_rate, out, bitrate=bitrate, out_rate=out_rate,
+                   filters=f"aresample={out_rate},volume={gain:.3f}dB,{limiter(ceiling)}")  # fmt: skip
     return Mastered(gain, tuple(clip_gains), limited)
+
+
+class _Encoder:
+    """The MP3 encoder, started before its input is ready and fed through a pipe."""
+
+    def __init__(self, sample_rate: int, out: Path, bitrate: str, out_rate: int, filters: str) -> None:
+        cmd = encode_cmd("pipe:0", sample_rate, out, bitrate=bitrate, out_rate=out_rate, filters=filters)
+        try:
+            self.proc = spawn_ffmpeg(cmd)
+        except OSError as exc:
+            raise AudioError(f"cannot run ffmpeg: {exc}") from exc
+        _widen(self.proc.stdin)
+
+    def feed(self, pcm_path: Path, factor: float) -> None:
+        """The whole of ``pcm_path`` times ``factor``, then wait for the MP3."""
+        assert self.proc.stdin is not None
+        try:
+            with open(pcm_path, "rb") as fh:
+                for chunk in iter(lambda: fh.read(_CHUNK), b""):
+                    self.proc.stdin.write(audioop.mul(chunk[: len(chunk) // 2 * 2], 2, factor))
+        except BrokenPipeError:
+            pass  # the encoder stopped reading: it failed, and says why below
+        _, err = self.proc.communicate()
+        if self.proc.returncode != 0:
+            raise encode_failed(err or b"")
+
+    def abort(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                if pipe is not None:
+                    pipe.close()
 
 
 PEAK_SLACK_DB = 1.0
