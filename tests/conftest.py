@@ -19,10 +19,17 @@ for _proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
     os.environ.pop(_proxy, None)
 # The user's clip cache, voices and lexicon are never touched or used: private folders for this
 # run (a French Piper voice installed on a developer's machine would change what 'auto' picks),
-# removed when the run ends.
-_PRIVATE = {name: tempfile.mkdtemp(prefix=f"bulletin-test-{name.lower()}-")
-            for name in ("XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME")}  # fmt: skip
-os.environ.update(_PRIVATE)
+# removed when the run ends. Made in the pytest process's own hook, not when this module is
+# imported: worker processes (a batch's, a Dask worker) that unpickle a test's function import
+# it too, and made folders there that nothing removed.
+_PRIVATE: dict[str, str] = {}
+
+
+def pytest_configure() -> None:
+    if not _PRIVATE:
+        _PRIVATE.update({name: tempfile.mkdtemp(prefix=f"bulletin-test-{name.lower()}-")
+                         for name in ("XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME")})  # fmt: skip
+        os.environ.update(_PRIVATE)
 
 
 def pytest_sessionfinish() -> None:
