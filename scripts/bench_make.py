@@ -98,30 +98,39 @@ def make(article: Path, work: Path, locale: str) -> tuple[float, float]:
     return w, c
 
 
+def measure(article: Path = SEED, repeat: int = 7, locale: str = "fr-BE") -> dict[str, float]:
+    """Paired runs: medians of the floor's and make's wall and CPU times, and of the ratios."""
+    with tempfile.TemporaryDirectory() as d:
+        work = Path(d)
+        text_file = work / "spoken.txt"
+        text_file.write_text(spoken_text(article, locale), encoding="utf-8")
+        make(article, work, locale)  # warm the disk cache (and the bytecode cache) for both
+        floors, makes = [], []
+        for _ in range(repeat):
+            floors.append(floor(text_file, work))
+            makes.append(make(article, work, locale))
+    med = statistics.median
+    return {
+        "floor_s": med(f[0] for f in floors), "floor_cpu_s": med(f[1] for f in floors),
+        "make_s": med(m[0] for m in makes), "make_cpu_s": med(m[1] for m in makes),
+        "ratio": med(m[0] / f[0] for f, m in zip(floors, makes, strict=True)),
+        "cpu_ratio": med(m[1] / f[1] for f, m in zip(floors, makes, strict=True)),
+    }  # fmt: skip
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("article", nargs="?", type=Path, default=SEED)
     ap.add_argument("--repeat", type=int, default=7, help="paired runs (default 7)")
     ap.add_argument("--locale", default="fr-BE")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as d:
-        work = Path(d)
-        text_file = work / "spoken.txt"
-        text_file.write_text(spoken_text(args.article, args.locale), encoding="utf-8")
-        make(args.article, work, args.locale)  # warm the disk cache for both
-        floors, makes = [], []
-        for _ in range(args.repeat):
-            floors.append(floor(text_file, work))
-            makes.append(make(args.article, work, args.locale))
-    wall = statistics.median(m[0] / f[0] for f, m in zip(floors, makes, strict=True))
-    cpu = statistics.median(m[1] / f[1] for f, m in zip(floors, makes, strict=True))
-    med = statistics.median
+    r = measure(args.article, args.repeat, args.locale)
     print(f"article: {args.article.name}   load average: {os.getloadavg()[0]:.2f}")
-    print(f"floor (one espeak-ng process, one call + one ffmpeg encode): wall {med(f[0] for f in floors):.3f} s, "
-          f"cpu {med(f[1] for f in floors):.3f} s (median of {args.repeat})")
-    print(f"bulletin make --no-cache (whole CLI process): wall {med(m[0] for m in makes):.3f} s, "
-          f"cpu {med(m[1] for m in makes):.3f} s")
-    print(f"ratio (median of {args.repeat} paired runs): wall {wall:.2f}x, cpu {cpu:.2f}x   (goal: at most 1.5x)")
+    print(f"floor (one espeak-ng process, one call + one ffmpeg encode): wall {r['floor_s']:.3f} s, "
+          f"cpu {r['floor_cpu_s']:.3f} s (median of {args.repeat})")
+    print(f"bulletin make --no-cache (whole CLI process): wall {r['make_s']:.3f} s, cpu {r['make_cpu_s']:.3f} s")
+    print(f"ratio (median of {args.repeat} paired runs): wall {r['ratio']:.2f}x, cpu {r['cpu_ratio']:.2f}x   "
+          "(goal: at most 1.5x)")  # fmt: skip
     return 0
 
 
