@@ -6,6 +6,7 @@ No system ffmpeg and no ffprobe are needed: what ffprobe would tell is read from
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import re
 import signal
@@ -58,6 +59,17 @@ def spawn_ffmpeg(cmd: list[str]) -> subprocess.Popen[bytes]:
     the fork a moment in which a Ctrl-C is lost (seen: 1 run in 8 went on to exit 0 when the
     signal came within 3 ms of the encoder's start)."""
     return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def stop_ffmpeg(proc: subprocess.Popen[bytes]) -> None:
+    """Kill a :func:`spawn_ffmpeg` process if it still runs, and close our ends of its pipes."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    for pipe in (proc.stdin, proc.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            if pipe is not None:
+                pipe.close()
 
 
 def _quiet_ffmpeg() -> list[str]:

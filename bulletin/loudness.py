@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AudioError
-from .ffmpeg import encode_cmd, encode_failed, encode_mp3, ffmpeg_exe, run_ffmpeg, spawn_ffmpeg
+from .ffmpeg import encode_cmd, encode_failed, encode_mp3, ffmpeg_exe, run_ffmpeg, spawn_ffmpeg, stop_ffmpeg
 
 
 @dataclass(frozen=True)
@@ -275,13 +275,7 @@ class DynamicsPass:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.proc.poll() is None:  # left early (an error, Ctrl-C): the run is of no use
-            self.proc.kill()
-            self.proc.wait()
-        for pipe in (self.proc.stdin, self.proc.stderr):
-            with contextlib.suppress(OSError, ValueError):
-                if pipe is not None:
-                    pipe.close()
+        stop_ffmpeg(self.proc)  # left early (an error, Ctrl-C), the run is of no use
         if not self.done:
             for path in (self.dyn, self.kw):
                 with contextlib.suppress(FileNotFoundError):
@@ -468,13 +462,7 @@ class _Encoder:
             raise encode_failed(err or b"")
 
     def abort(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        for pipe in (self.proc.stdin, self.proc.stderr):
-            with contextlib.suppress(OSError, ValueError):
-                if pipe is not None:
-                    pipe.close()
+        stop_ffmpeg(self.proc)
 
 
 PEAK_SLACK_DB = 1.0
