@@ -258,16 +258,6 @@ def test_a_script_date_never_names_a_path(tmp_path: Path) -> None:
 
 # --- one runtime per batch worker ----------------------------------------------------------------
 
-SITECUSTOMIZE = """
-import os, onnxruntime
-_init = onnxruntime.InferenceSession.__init__
-def _counted(self, *args, **kwargs):
-    with open(os.environ["LOAD_LOG"], "a") as fh:
-        fh.write(f"{os.getpid()}\\n")
-    _init(self, *args, **kwargs)
-onnxruntime.InferenceSession.__init__ = _counted
-"""
-
 TOWNS = ["Namur", "Liège", "Mons", "Arlon", "Wavre", "Hasselt", "Gand", "Bruges"]
 
 
@@ -275,6 +265,8 @@ def test_a_batch_worker_loads_each_piper_model_once(tmp_path: Path) -> None:
     """Every ONNX session the batch creates is logged (a sitecustomize hook in each process): with
     two workers and two models, at most four loads for eight articles, not one per article."""
     pytest.importorskip("onnxruntime")
+    from scripts.count_model_loads import HOOK
+
     from .tiny_piper import write_voice
 
     voices = tmp_path / "voices"
@@ -290,9 +282,9 @@ def test_a_batch_worker_loads_each_piper_model_once(tmp_path: Path) -> None:
         )
     hook = tmp_path / "hook"
     hook.mkdir()
-    (hook / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
+    (hook / "sitecustomize.py").write_text(HOOK, encoding="utf-8")  # the benchmark's own counter
     log = tmp_path / "loads.log"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hook), str(ROOT)]), "LOAD_LOG": str(log)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hook), str(ROOT)]), "BULLETIN_LOAD_LOG": str(log)}
     env.pop("BULLETIN_DEBUG", None)
     r = subprocess.run([sys.executable, "-m", "bulletin", "batch", str(src), "-o", str(tmp_path / "out"), "-q",
                         "--engine", "piper", "--voices-dir", str(voices), "-w", "2", "--no-cache"],
