@@ -188,24 +188,6 @@ class StreamRenderer:
         return timeline
 
 
-def stream_render(
-    script: Script,
-    chunks: Sequence[Sequence[AudioChunk]],
-    sample_rate: int,
-    out: BinaryIO,
-    *,
-    pause_scale: float = 1.0,
-    head: AudioSegment | None = None,
-    tail: AudioSegment | None = None,
-) -> Timeline:
-    """Write the bulletin's PCM to ``out`` clip by clip and return its timeline (every segment's
-    clips at hand: ``chunks`` reads them from disk segment by segment)."""
-    renderer = StreamRenderer(script, sample_rate, out, pause_scale=pause_scale, head=head)
-    for i in range(len(script.segments)):
-        renderer.feed(chunks[i])  # one segment's clips in memory at a time
-    return renderer.finish(tail)
-
-
 BED_LEVEL = 0.3  # the bed's gain before ducking (about -10 dB)
 
 

@@ -1,7 +1,7 @@
 """The library entry point: an article file in, a tagged MP3 bulletin out.
 
 ``make_bulletin`` = read the article + :func:`make_script` + :func:`render_script`; the engine
-stack (cache, fallback) comes from :func:`engine_for` unless one is given.
+stack (cache, fallback) comes from a :class:`~bulletin.runtime.Runtime` unless one is given.
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from . import scratch, stopping
+from . import stopping
 from .article import Article, read_article, slugify
 from .atomic import atomic_path, check_writable_dir
-from .cache import ClipCache, ClipSet
+from .cache import ClipSet
 from .engines.base import AudioChunk, Engine, get_engine
-from .engines.ratelimit import RateLimiter
-from .engines.stack import engine_summary, open_engine
+from .engines.stack import engine_summary
 from .errors import ConfigError, OutputError
 from .loudness import DynamicsPass, master
 from .mix import StreamRenderer, chime, load_audio, mix_bed, speech_spans
@@ -29,7 +28,7 @@ from .outputs.id3 import TagInfo, write_tags
 from .parallel import run_parallel
 from .presets import get_preset
 from .result import BulletinResult
-from .scratch import scratch_file
+from .scratch import current, scratch_file
 from .script import Script, build_script
 from .settings import Settings
 from .timeline import Timeline
@@ -66,13 +65,6 @@ def make_script(article: Article, settings: Settings, engine: Engine | None = No
         announce_quotes=settings.announce_quotes or get_preset(settings.preset).announce_quotes,
         show=settings.show,
     )
-
-
-def engine_for(settings: Settings, limiter: RateLimiter | None = None) -> tuple[Engine, str]:
-    """A new engine stack (cache, fallback) and why that engine; a process that renders more
-    than once keeps a :class:`~bulletin.runtime.Runtime` instead, whose engines are kept."""
-    cache = ClipCache(settings.cache_dir) if settings.use_cache else None
-    return open_engine(settings.engine, settings.engine_config(limiter), cache=cache, fallback=settings.fallback)
 
 
 def synthesize(
@@ -214,7 +206,7 @@ def render_script(
     wanted = parse_outputs(settings.outputs)
 
     # Every temporary of this render lives in the process's scratch folder beside the output.
-    with scratch.current().use(target.parent) as folder:
+    with current().use(target.parent) as folder:
         return _render(script, target, settings, engine, reason, progress, rate, wanted, preset, folder)
 
 

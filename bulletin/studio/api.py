@@ -338,7 +338,7 @@ class Studio:
             n += 1
 
     async def render(self, request: Request) -> Response:
-        from ..pipeline import check_inputs, render_script
+        from ..pipeline import check_inputs
 
         data = await read_json(request)
         doc = data.get("script")
@@ -351,6 +351,7 @@ class Studio:
 
         edited = await run_in_threadpool(check)
         script = edited.script
+        engine_name = engine_name_for(doc, settings)[0] if isinstance(doc, dict) else settings.engine
         stem = f"{slugify(script.date or dt.date.today().isoformat())}-{slugify(script.title)}"
         runtime = self.runtime
 
@@ -362,10 +363,8 @@ class Studio:
                 check_inputs(settings)  # the show's jingles and cover (a missing one fails the job)
                 # The script checked above is the one spoken: its voices name their engine, so the
                 # render's own stack (new cache and fallback wrappers) speaks it as checked.
-                with self.engine(settings, doc) as (engine, reason):
-                    result = render_script(script, target, replace(settings, speaker_voices={}), engine, reason,
-                                           progress)  # fmt: skip
-                runtime.prune(settings)
+                result = runtime.render(script, target, replace(settings, speaker_voices={}), progress=progress,
+                                        engine_name=engine_name)  # fmt: skip
                 if replacing:  # what the earlier render wrote and this one did not is not its own
                     kept = set(result.files.values())
                     for old in sidecars(target):
