@@ -8,10 +8,11 @@ folder per process and output folder: ``<folder>/.bulletin-scratch-<pid>-<random
 * The process holds an exclusive ``flock`` on a ``lock`` file inside it for as long as it lives.
   The kernel drops the lock when the process dies, however it dies (``kill -9`` included), so
   the next run that writes into the same folder can tell a dead process's folder from a live
-  one's and removes it (:func:`sweep`). The pid in the name is for people; the lock decides,
-  so a reused pid never keeps debris alive.
-* The folder goes when the process's :class:`Scratch` is closed (the runtime closes it; an
-  ``atexit`` hook closes the default one), so a run that ends, even by Ctrl-C or SIGTERM, leaves
+  one's and removes it (:func:`sweep`). The lock decides; the pid in the name only keeps a
+  folder less than a minute old whose process lives (its lock may not be taken yet), so a
+  reused pid keeps debris for a minute at most.
+* The folder goes when the last render using it ends (:meth:`Scratch.use` counts them; an
+  ``atexit`` hook removes what is left), so a run that ends, even by Ctrl-C or SIGTERM, leaves
   nothing behind.
 """
 
